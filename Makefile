@@ -1,0 +1,49 @@
+# callgate developer targets. `make run` starts a demo gateway; `make test`
+# installs what the tests need (Debian packages, when run as root) and runs
+# the whole suite: vet, staticcheck and the race-enabled tests, which include
+# the end-to-end runs against sipp.
+
+GO ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DEB_PACKAGES := sip-tester
+
+.PHONY: run test deps vet lint unit fuzz bench build
+
+run:
+	$(GO) run ./cmd/callgate
+
+build:
+	$(GO) build -o bin/callgate ./cmd/callgate
+
+test: deps vet lint unit
+
+# Installs the real SIP peers the end-to-end tests drive.
+deps:
+	@missing=""; \
+	command -v sipp >/dev/null 2>&1 || missing="$$missing sip-tester"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			(apt-get install -y --no-install-recommends $$missing || \
+			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null; \
+		else \
+			echo "please install:$$missing (sudo apt-get install -y$$missing)"; exit 1; \
+		fi; \
+	fi
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . ; echo "gofmt: files above need formatting"; exit 1)
+	$(GO) vet ./...
+
+lint:
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Short fuzzing pass over every parser that reads from the network.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=. -fuzztime=30s ./b2bua/sipauth/
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -1,0 +1,92 @@
+package b2bua
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	"github.com/callgate/callgate/b2bua/sipauth"
+	"github.com/emiago/sipgo/sip"
+)
+
+// authenticate verifies the request's credentials (RFC 3261 §22.4). Without
+// valid credentials it returns a StatusError carrying 401 with a fresh
+// challenge per algorithm (RFC 8760 §2.3), or 403 once the source has
+// failed MaxFailures times. On success it returns the user name.
+func (s *Server) authenticate(req *sip.Request) (string, error) {
+	ip := sourceIP(req)
+	claimed := ""
+	if to := req.To(); to != nil {
+		claimed = to.Address.User
+	}
+	if s.bans.banned(ip, claimed) {
+		return "", withStatus(403, "", fmt.Errorf("%w: source %s user %q", ErrBanned, ip, claimed))
+	}
+
+	hdrs := req.GetHeaders("Authorization")
+	if len(hdrs) == 0 {
+		return "", s.challenge(req, false, ErrNoCredentials)
+	}
+	var lastErr error
+	for _, h := range hdrs {
+		res, err := s.auth.Verify(string(req.Method), h.Value(), s.lookupSecret)
+		if err == nil {
+			s.bans.succeed(ip, claimed)
+			return res.User, nil
+		}
+		lastErr = err
+		if errors.Is(err, sipauth.ErrRealm) {
+			continue // credentials for another realm (RFC 3261 §22.4)
+		}
+		break
+	}
+	if sipauth.IsStale(lastErr) {
+		// RFC 7616 §3.3: a stale nonce is not a failure; retry with a new one.
+		return "", s.challenge(req, true, lastErr)
+	}
+	if s.bans.fail(ip, claimed) {
+		s.log.Warn("authentication failures exceeded; source refused", "source", ip, "user", claimed, "ban", s.cfg.Auth.BanTime.String())
+		return "", withStatus(403, "", fmt.Errorf("%w: %w", ErrBanned, lastErr))
+	}
+	return "", s.challenge(req, false, fmt.Errorf("%w: %w", ErrAuthFailed, lastErr))
+}
+
+// challenge builds the 401 that asks for credentials. RFC 8760 §2.3 lists
+// one challenge per algorithm, most preferred first. Browsers get MD5 first:
+// JsSIP and SIP.js read only the first challenge and implement only MD5, so
+// a SHA-256 challenge on top would stop them from registering at all.
+func (s *Server) challenge(req *sip.Request, stale bool, cause error) error {
+	values := s.auth.Challenge(stale)
+	if strings.EqualFold(req.Transport(), "WS") {
+		sort.SliceStable(values, func(i, j int) bool {
+			return isMD5Challenge(values[i]) && !isMD5Challenge(values[j])
+		})
+	}
+	hdrs := make([]sip.Header, len(values))
+	for i, v := range values {
+		hdrs[i] = sip.NewHeader("WWW-Authenticate", v)
+	}
+	return withStatus(401, "", cause, hdrs...)
+}
+
+// isMD5Challenge reports whether a challenge value names MD5.
+func isMD5Challenge(v string) bool {
+	return strings.Contains(strings.ToUpper(v), "ALGORITHM=MD5")
+}
+
+// lookupSecret finds a configured user's secret.
+func (s *Server) lookupSecret(user string) (sipauth.Secret, bool) {
+	sec, ok := s.cfg.Users[user]
+	return sec, ok
+}
+
+// sourceIP returns the IP the request came from.
+func sourceIP(req *sip.Request) string {
+	src := req.Source()
+	if host, _, err := net.SplitHostPort(src); err == nil {
+		return host
+	}
+	return src
+}

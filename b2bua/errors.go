@@ -1,0 +1,113 @@
+package b2bua
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Sentinel errors of the signalling core. Handlers wrap them in a
+// StatusError to choose the SIP response that reaches the wire.
+var (
+	// ErrNoCredentials means a request that needs authentication carried none.
+	ErrNoCredentials = errors.New("b2bua: no credentials")
+	// ErrAuthFailed means the credentials were present but did not verify.
+	ErrAuthFailed = errors.New("b2bua: authentication failed")
+	// ErrBanned means the source exceeded the allowed authentication failures.
+	ErrBanned = errors.New("b2bua: too many authentication failures")
+	// ErrNotAuthorized means an authenticated user acted on another user's resource.
+	ErrNotAuthorized = errors.New("b2bua: not authorized for this address-of-record")
+	// ErrUnknownDomain means the request targets a domain this gateway does not serve.
+	ErrUnknownDomain = errors.New("b2bua: domain not served here")
+	// ErrBadRequest means a request was syntactically valid SIP but semantically malformed.
+	ErrBadRequest = errors.New("b2bua: bad request")
+	// ErrIntervalTooBrief means a registration asked for less than the minimum expiry.
+	ErrIntervalTooBrief = errors.New("b2bua: registration interval too brief")
+	// ErrOutOfOrder means a REGISTER reused a Call-ID with a CSeq not above the stored one.
+	ErrOutOfOrder = errors.New("b2bua: out-of-order registration")
+	// ErrBadExtension means the request required an option tag we do not support.
+	ErrBadExtension = errors.New("b2bua: unsupported extension required")
+	// ErrStore means the location store failed.
+	ErrStore = errors.New("b2bua: location store failure")
+	// ErrNoDial means a request would have needed a connection to a host that
+	// must never be dialled (a WebSocket client or a .invalid name).
+	ErrNoDial = errors.New("b2bua: refusing to dial a WebSocket client")
+	// ErrClosed means the server has been shut down.
+	ErrClosed = errors.New("b2bua: server closed")
+)
+
+// StatusError carries the SIP final response that an error should produce.
+// It wraps the underlying cause so errors.Is keeps working.
+type StatusError struct {
+	Code   int    // SIP status code, 300–699
+	Reason string // reason phrase; empty means the standard one
+	Err    error  // cause, for logs and errors.Is
+	// Headers are added to the response (WWW-Authenticate, Min-Expires,
+	// Unsupported, ...).
+	Headers []sip.Header
+}
+
+// Error describes the status and its cause.
+func (e *StatusError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("sip %d %s", e.Code, e.Reason)
+	}
+	return fmt.Sprintf("sip %d %s: %v", e.Code, e.Reason, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// withStatus wraps err in a StatusError with the given code, reason and
+// extra response headers.
+func withStatus(code int, reason string, err error, hdrs ...sip.Header) error {
+	return &StatusError{Code: code, Reason: reason, Err: err, Headers: hdrs}
+}
+
+// statusOf maps any error to the SIP status to send: the innermost
+// StatusError wins; anything else is a 500.
+func statusOf(err error) (int, string, []sip.Header) {
+	var se *StatusError
+	if errors.As(err, &se) {
+		reason := se.Reason
+		if reason == "" {
+			reason = reasonPhrase(se.Code)
+		}
+		return se.Code, reason, se.Headers
+	}
+	return 500, reasonPhrase(500), nil
+}
+
+// reasonPhrase returns the RFC 3261 §21 default reason phrase for code.
+func reasonPhrase(code int) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 407:
+		return "Proxy Authentication Required"
+	case 420:
+		return "Bad Extension"
+	case 423:
+		return "Interval Too Brief"
+	case 480:
+		return "Temporarily Unavailable"
+	case 500:
+		return "Server Internal Error"
+	case 501:
+		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
+	}
+	return "Unknown"
+}

@@ -1,0 +1,269 @@
+package b2bua
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/b2bua/sipauth"
+	"github.com/callgate/callgate/wsgw"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/gobwas/ws"
+)
+
+// maxSIPMessage is the largest SIP message accepted on any stream transport.
+const maxSIPMessage = 65535
+
+func init() {
+	// sipgo reads WebSocket frames into a buffer of this size; make it hold
+	// the largest message wsgw lets through.
+	sip.TransportBufferReadSize = maxSIPMessage
+}
+
+// Server is callgate's SIP signalling server. Create it with New, start the
+// listeners it should serve (ServeUDP, ServeTCP, ServeTLS, ServeHTTP), and
+// stop it with Shutdown.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	ua    *sipgo.UserAgent
+	sip   *sipgo.Server
+	auth  *sipauth.Authenticator
+	bans  *banList
+	store location.Store
+	ws    *wsgw.Server
+	wsl   *connListener
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	closers   []func() error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds a Server from cfg. It does not listen yet.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	s.store = cfg.Store
+	if s.store == nil {
+		s.store = location.NewMemory()
+	}
+	s.auth = sipauth.New(sipauth.Config{
+		Realm:      cfg.Auth.Realm,
+		NonceTTL:   cfg.Auth.NonceTTL,
+		Algorithms: cfg.Auth.Algorithms,
+	})
+	s.bans = newBanList(cfg.Auth.MaxFailures, cfg.Auth.BanTime)
+
+	refuseDial := func(net.Addr) ws.Dialer {
+		return ws.Dialer{NetDial: func(context.Context, string, string) (net.Conn, error) {
+			return nil, ErrNoDial
+		}}
+	}
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(cfg.ServerName),
+		sipgo.WithUserAgentHostname(cfg.Domain),
+		sipgo.WithUserAgentDNSResolver(newGuardedResolver(cfg.DNSDial)),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sip.WithTransportLayerLogger(cfg.Logger),
+			sip.WithTransportLayerTransports(sip.TransportsConfig{
+				WS: &sip.TransportWS{DialerCreate: refuseDial},
+			}),
+		),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(cfg.Logger),
+			sip.WithTransactionLayerTerminateOnConnClose(),
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("b2bua: create user agent: %w", err)
+	}
+	s.ua = ua
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("b2bua: create sip server: %w", err)
+	}
+	s.sip = srv
+	s.routes()
+
+	s.wsl = newConnListener(&net.TCPAddr{IP: net.IPv4zero})
+	s.ws = wsgw.New(cfg.WS, newWSBridge(s, s.wsl))
+	s.goServe("ws-bridge", func() error { return srv.ServeWS(s.wsl) })
+	s.wg.Add(1)
+	go s.janitor()
+	return s, nil
+}
+
+// goServe runs fn in a tracked goroutine and logs an unexpected end.
+func (s *Server) goServe(name string, fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("listener stopped", "listener", name, "error", err)
+		}
+	}()
+}
+
+// addCloser registers something Shutdown must close.
+func (s *Server) addCloser(c func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return ErrClosed
+	}
+	s.closers = append(s.closers, c)
+	return nil
+}
+
+// ServeUDP serves SIP over UDP on pc until Shutdown; it returns at once.
+func (s *Server) ServeUDP(pc net.PacketConn) error {
+	if err := s.addCloser(pc.Close); err != nil {
+		return err
+	}
+	s.log.Info("SIP listening", "transport", "udp", "addr", pc.LocalAddr().String())
+	s.goServe("udp", func() error { return s.sip.ServeUDP(pc) })
+	return nil
+}
+
+// ServeTCP serves SIP over TCP on l until Shutdown; it returns at once.
+func (s *Server) ServeTCP(l net.Listener) error {
+	if err := s.addCloser(l.Close); err != nil {
+		return err
+	}
+	s.log.Info("SIP listening", "transport", "tcp", "addr", l.Addr().String())
+	s.goServe("tcp", func() error { return s.sip.ServeTCP(l) })
+	return nil
+}
+
+// ServeTLS serves SIP over TLS on the plain TCP listener l, using
+// Config.TLSConfig; it returns at once.
+func (s *Server) ServeTLS(l net.Listener) error {
+	if s.cfg.TLSConfig == nil {
+		return fmt.Errorf("b2bua: ServeTLS needs Config.TLSConfig")
+	}
+	tl := tls.NewListener(l, s.cfg.TLSConfig)
+	if err := s.addCloser(tl.Close); err != nil {
+		return err
+	}
+	s.log.Info("SIP listening", "transport", "tls", "addr", l.Addr().String())
+	s.goServe("tls", func() error { return s.sip.ServeTLS(tl) })
+	return nil
+}
+
+// ServeHTTP serves the web dialer and SIP over WebSocket (WSS when
+// Config.WS.TLSConfig is set) on l; it returns at once.
+func (s *Server) ServeHTTP(l net.Listener) error {
+	if s.ctx.Err() != nil {
+		return ErrClosed
+	}
+	s.log.Info("HTTP/WebSocket listening", "addr", l.Addr().String(), "tls", s.cfg.WS.TLSConfig != nil)
+	s.goServe("http", func() error { return s.ws.Serve(l) })
+	return nil
+}
+
+// HTTPHandler returns the HTTP handler that serves the dialer and the
+// WebSocket endpoint, for embedding in another server.
+func (s *Server) HTTPHandler() http.Handler { return s.ws.Handler() }
+
+// Shutdown stops accepting, closes WebSockets cleanly, closes the SIP
+// listeners and the location store, and waits for its goroutines or ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.cancel()
+		closers := s.closers
+		s.closers = nil
+		s.mu.Unlock()
+
+		var errs []error
+		if err := s.ws.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("websocket shutdown: %w", err))
+		}
+		_ = s.wsl.Close()
+		for _, c := range closers {
+			if err := c(); err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, err)
+			}
+		}
+		_ = s.ua.Close()
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("b2bua: shutdown: %w", context.Cause(ctx)))
+		}
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close location store: %w", err))
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Close shuts down without waiting; idempotent.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// janitor removes expired bindings once per second (RFC 3261 §10.3: a
+// binding lapses when its expiry passes).
+func (s *Server) janitor() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := s.store.Expire(s.ctx, now); err != nil {
+				s.log.Warn("expiring bindings failed", "error", err)
+			} else if n > 0 {
+				s.log.Info("registrations expired", "count", n)
+			}
+		}
+	}
+}
+
+// connClosed drops the bindings of a closed WebSocket flow.
+func (s *Server) connClosed(ctx context.Context, connID string, cause error) {
+	removed, err := s.store.RemoveConn(ctx, connID)
+	if err != nil {
+		s.log.Warn("removing bindings of closed websocket failed", "conn", connID, "error", err)
+		return
+	}
+	for _, b := range removed {
+		s.log.Info("registration removed: websocket closed", "aor", b.AOR, "contact", b.Contact, "conn", connID, "cause", errString(cause))
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// Bindings returns the current registrations of aor ("user@domain").
+func (s *Server) Bindings(ctx context.Context, aor string) ([]location.Binding, error) {
+	return s.store.Lookup(ctx, aor, time.Now())
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// fileConfig is the YAML configuration file (see deploy/callgate.example.yaml).
+// Every field is optional; the zero value runs a demo gateway.
+type fileConfig struct {
+	Domain     string          `yaml:"domain"`
+	Aliases    []string        `yaml:"aliases"`
+	ServerName string          `yaml:"server_name"`
+	DataDir    string          `yaml:"data_dir"`
+	Listen     listenConfig    `yaml:"listen"`
+	TLS        tlsConfig       `yaml:"tls"`
+	WebSocket  wsConfig        `yaml:"websocket"`
+	Registrar  registrarConfig `yaml:"registrar"`
+	Auth       authConfig      `yaml:"auth"`
+	Users      []userConfig    `yaml:"users"`
+	Log        logConfig       `yaml:"log"`
+}
+
+type listenConfig struct {
+	SIPUDP string `yaml:"sip_udp"`
+	SIPTCP string `yaml:"sip_tcp"`
+	SIPTLS string `yaml:"sip_tls"`
+	HTTP   string `yaml:"http"`
+}
+
+type tlsConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+type wsConfig struct {
+	Path           string   `yaml:"path"`
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	ReadLimit      int64    `yaml:"read_limit"`
+	PingInterval   duration `yaml:"ping_interval"`
+}
+
+type registrarConfig struct {
+	MinExpires     duration `yaml:"min_expires"`
+	MaxExpires     duration `yaml:"max_expires"`
+	DefaultExpires duration `yaml:"default_expires"`
+}
+
+type authConfig struct {
+	Realm       string   `yaml:"realm"`
+	NonceTTL    duration `yaml:"nonce_ttl"`
+	Algorithms  []string `yaml:"algorithms"`
+	MaxFailures int      `yaml:"max_failures"`
+	BanTime     duration `yaml:"ban_time"`
+}
+
+type userConfig struct {
+	Name      string `yaml:"name"`
+	Password  string `yaml:"password"`
+	HA1MD5    string `yaml:"ha1_md5"`
+	HA1SHA256 string `yaml:"ha1_sha256"`
+}
+
+type logConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// duration reads Go duration strings ("25s", "5m") from YAML.
+type duration time.Duration
+
+// UnmarshalYAML parses a duration string.
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 5m", s)
+	}
+	*d = duration(v)
+	return nil
+}
+
+// configError names the offending key; main exits with status 2 on it.
+type configError struct {
+	Key string
+	Msg string
+}
+
+func (e *configError) Error() string { return fmt.Sprintf("config: %s: %s", e.Key, e.Msg) }
+
+var errConfig = errors.New("invalid configuration")
+
+// loadConfig reads and validates the YAML file at path; "" gives defaults.
+func loadConfig(path string) (fileConfig, error) {
+	var fc fileConfig
+	if path == "" {
+		return fc, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fc, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	return parseConfig(raw)
+}
+
+// yamlLine matches yaml.v3's "line N: field x not found in type y".
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
+
+// parseConfig decodes raw strictly: an unknown key is an error naming it.
+func parseConfig(raw []byte) (fileConfig, error) {
+	var fc fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return fc, &configError{Key: sectionOf(m[3]) + m[2], Msg: "unknown key (line " + m[1] + ")"}
+		}
+		return fc, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	return fc, fc.validate()
+}
+
+// sectionOf maps a config struct type to its YAML key prefix for messages.
+func sectionOf(typ string) string {
+	switch typ {
+	case "listenConfig":
+		return "listen."
+	case "tlsConfig":
+		return "tls."
+	case "wsConfig":
+		return "websocket."
+	case "registrarConfig":
+		return "registrar."
+	case "authConfig":
+		return "auth."
+	case "userConfig":
+		return "users[]."
+	case "logConfig":
+		return "log."
+	}
+	return ""
+}
+
+var userName = regexp.MustCompile(`^[A-Za-z0-9._~!$&'()*+,;=-]{1,64}$`)
+var hexOf = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+
+// validate checks values that decode but make no sense.
+func (fc fileConfig) validate() error {
+	for key, addr := range map[string]string{
+		"listen.sip_udp": fc.Listen.SIPUDP, "listen.sip_tcp": fc.Listen.SIPTCP,
+		"listen.sip_tls": fc.Listen.SIPTLS, "listen.http": fc.Listen.HTTP,
+	} {
+		if err := checkListenAddr(addr); err != nil {
+			return &configError{Key: key, Msg: err.Error()}
+		}
+	}
+	if (fc.TLS.CertFile == "") != (fc.TLS.KeyFile == "") {
+		return &configError{Key: "tls", Msg: "cert_file and key_file must be set together"}
+	}
+	if fc.Listen.SIPTLS != "" && fc.TLS.CertFile == "" {
+		return &configError{Key: "listen.sip_tls", Msg: "needs tls.cert_file and tls.key_file"}
+	}
+	if fc.WebSocket.Path != "" && !strings.HasPrefix(fc.WebSocket.Path, "/") {
+		return &configError{Key: "websocket.path", Msg: "must start with /"}
+	}
+	if fc.WebSocket.ReadLimit < 0 || fc.WebSocket.ReadLimit > 1<<20 {
+		return &configError{Key: "websocket.read_limit", Msg: "must be between 1 and 1048576 bytes"}
+	}
+	for i, o := range fc.WebSocket.AllowedOrigins {
+		if o != "*" && !strings.Contains(o, "://") {
+			return &configError{Key: fmt.Sprintf("websocket.allowed_origins[%d]", i), Msg: fmt.Sprintf("%q is not an origin like https://example.com (or *)", o)}
+		}
+	}
+	r := fc.Registrar
+	if r.MinExpires < 0 || r.MaxExpires < 0 || r.DefaultExpires < 0 {
+		return &configError{Key: "registrar", Msg: "expiry durations must not be negative"}
+	}
+	if r.MinExpires > 0 && r.MaxExpires > 0 && r.MaxExpires < r.MinExpires {
+		return &configError{Key: "registrar.max_expires", Msg: "must not be below min_expires"}
+	}
+	for i, a := range fc.Auth.Algorithms {
+		if a != "SHA-256" && a != "MD5" {
+			return &configError{Key: fmt.Sprintf("auth.algorithms[%d]", i), Msg: fmt.Sprintf("%q is not supported (use SHA-256 or MD5)", a)}
+		}
+	}
+	if fc.Auth.MaxFailures < 0 {
+		return &configError{Key: "auth.max_failures", Msg: "must not be negative"}
+	}
+	seen := map[string]bool{}
+	for i, u := range fc.Users {
+		key := fmt.Sprintf("users[%d]", i)
+		if !userName.MatchString(u.Name) {
+			return &configError{Key: key + ".name", Msg: fmt.Sprintf("%q is not a valid SIP user name", u.Name)}
+		}
+		if seen[u.Name] {
+			return &configError{Key: key + ".name", Msg: fmt.Sprintf("user %q is defined twice", u.Name)}
+		}
+		seen[u.Name] = true
+		if u.Password == "" && u.HA1MD5 == "" && u.HA1SHA256 == "" {
+			return &configError{Key: key, Msg: "needs password, ha1_md5 or ha1_sha256"}
+		}
+		if u.HA1MD5 != "" && (len(u.HA1MD5) != 32 || !hexOf.MatchString(u.HA1MD5)) {
+			return &configError{Key: key + ".ha1_md5", Msg: "must be 32 hex digits"}
+		}
+		if u.HA1SHA256 != "" && (len(u.HA1SHA256) != 64 || !hexOf.MatchString(u.HA1SHA256)) {
+			return &configError{Key: key + ".ha1_sha256", Msg: "must be 64 hex digits"}
+		}
+	}
+	switch strings.ToLower(fc.Log.Level) {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return &configError{Key: "log.level", Msg: fmt.Sprintf("%q is not one of debug, info, warn, error", fc.Log.Level)}
+	}
+	switch strings.ToLower(fc.Log.Format) {
+	case "", "text", "json":
+	default:
+		return &configError{Key: "log.format", Msg: fmt.Sprintf("%q is not text or json", fc.Log.Format)}
+	}
+	return nil
+}
+
+// checkListenAddr accepts "" (default) , "off", or host:port.
+func checkListenAddr(addr string) error {
+	if addr == "" || addr == "off" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :5060 or 127.0.0.1:5060)", addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%q has an invalid port", addr)
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+module github.com/callgate/callgate
+
+go 1.26.8
+
+require (
+	github.com/emiago/sipgo v1.7.2
+	github.com/gobwas/ws v1.3.2
+	github.com/gorilla/websocket v1.5.3
+	github.com/icholy/digest v1.2.0
+	go.etcd.io/bbolt v1.5.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/net v0.62.0
+	gopkg.in/yaml.v3 v3.0.1
+)
+
+require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/pool v0.2.1 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/kr/text v0.2.0 // indirect
+	golang.org/x/sync v0.20.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

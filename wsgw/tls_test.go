@@ -1,0 +1,95 @@
+package wsgw
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// selfSigned returns a certificate for 127.0.0.1 and a pool trusting it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "wsgw test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func TestTLSSecureConn(t *testing.T) {
+	cert, pool := selfSigned(t)
+	rec := newRecorder()
+	ts := startServer(t, Config{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}, rec)
+
+	d := dialer()
+	d.TLSClientConfig = &tls.Config{RootCAs: pool, NextProtos: []string{"h2", "http/1.1"}}
+	ws, resp, err := d.Dial("wss://"+ts.addr+"/ws", http.Header{"Origin": {"https://" + ts.addr}})
+	if err != nil {
+		t.Fatalf("wss dial: %v", err)
+	}
+	defer ws.Close()
+	if resp.Header.Get("Sec-WebSocket-Protocol") != "sip" {
+		t.Fatal("sip not echoed over TLS")
+	}
+	c := rec.waitOpen(t)
+	if !c.Secure() {
+		t.Fatal("Secure() = false over TLS")
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("MESSAGE")); err != nil {
+		t.Fatal(err)
+	}
+	if m := rec.waitMsg(t); string(m.msg) != "MESSAGE" {
+		t.Fatalf("got %q", m.msg)
+	}
+}
+
+func TestTLSHandshakeTimeout(t *testing.T) {
+	cert, _ := selfSigned(t)
+	ts := startServer(t, Config{
+		HandshakeTimeout: 200 * time.Millisecond,
+		TLSConfig:        &tls.Config{Certificates: []tls.Certificate{cert}},
+	}, newRecorder())
+	raw, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.SetReadDeadline(time.Now().Add(waitLong))
+	var b [16]byte
+	if _, err := raw.Read(b[:]); err == nil {
+		t.Fatal("read succeeded on a silent TLS client")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("silent TLS client was not disconnected")
+	}
+}
