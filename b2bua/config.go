@@ -3,8 +3,8 @@ package b2bua
 import (
 	"context"
 	"crypto/tls"
-	"net"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/callgate/callgate/b2bua/location"

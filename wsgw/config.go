@@ -10,13 +10,21 @@ import (
 
 // Default values applied to zero fields of Config.
 const (
-	DefaultPath             = "/ws"
-	DefaultReadLimit        = 64 << 10
+	// DefaultPath is the default WebSocket upgrade path.
+	DefaultPath = "/ws"
+	// DefaultReadLimit is the default maximum received message size (64 KiB).
+	DefaultReadLimit = 64 << 10
+	// DefaultHandshakeTimeout is the default bound on request headers,
+	// TLS handshake and upgrade response.
 	DefaultHandshakeTimeout = 5 * time.Second
-	DefaultPingInterval     = 25 * time.Second
-	DefaultPongWait         = 10 * time.Second
-	DefaultWriteTimeout     = 10 * time.Second
-	DefaultSendQueue        = 128
+	// DefaultPingInterval is the default period of WebSocket pings.
+	DefaultPingInterval = 25 * time.Second
+	// DefaultPongWait is the default extra time allowed for a pong.
+	DefaultPongWait = 10 * time.Second
+	// DefaultWriteTimeout is the default bound on one frame write.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultSendQueue is the default per-connection send queue length.
+	DefaultSendQueue = 128
 )
 
 // Config configures a Server. The zero value is usable: zero (or negative)

@@ -73,8 +73,14 @@ func parseOrigin(s string) (origin, bool) {
 		u.Fragment != "" || u.RawFragment != "" {
 		return origin{}, false
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" || strings.ContainsAny(host, "[]/ \t") {
+	host := u.Hostname()
+	if !validHost(host) {
+		return origin{}, false
+	}
+	host = strings.ToLower(host)
+	// An IPv6 literal must be bracketed and valid; any other colon in the
+	// host (e.g. "a://::") is malformed.
+	if strings.Contains(host, ":") && (!strings.HasPrefix(u.Host, "[") || net.ParseIP(host) == nil) {
 		return origin{}, false
 	}
 	port, ok := normPort(u.Port())
@@ -88,6 +94,24 @@ func parseOrigin(s string) (origin, bool) {
 	return o, true
 }
 
+// validHost accepts a non-empty host of printable ASCII without delimiters.
+// Browsers serialise origins in ASCII (IDNs as punycode, RFC 6454 §6.1), so
+// anything else cannot match and is refused outright. Checking before
+// lower-casing also stops Unicode case folding (e.g. U+212A KELVIN SIGN to
+// "k") from turning a foreign name into an ASCII one.
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		b := h[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte("[]/\\@?#", b) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // splitRequestHost splits a Host header value into lower-case host and port
 // ("" when absent). IPv6 brackets are removed.
 func splitRequestHost(h string) (host, port string, ok bool) {
@@ -99,12 +123,12 @@ func splitRequestHost(h string) (host, port string, ok bool) {
 		if !ok || p == "" {
 			return "", "", false
 		}
-		return strings.ToLower(hh), p, hh != ""
+		return strings.ToLower(hh), p, validHost(hh)
 	}
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		h = h[1 : len(h)-1]
 	}
-	if h == "" || strings.ContainsAny(h, "[]/ \t") {
+	if !validHost(h) {
 		return "", "", false
 	}
 	return strings.ToLower(h), "", true

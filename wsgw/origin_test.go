@@ -28,6 +28,11 @@ func TestParseOrigin(t *testing.T) {
 		{"https://example.com:99999", ""},
 		{"https://example.com:-1", ""},
 		{"https://", ""},
+		{"a://::", ""},
+		{"a://\x94", ""},
+		{"http://EXAMPLE.\u212a", ""},
+		{"http://[fe80::1%25eth0]", ""},
+		{"http://[::1", ""},
 	}
 	for _, tt := range tests {
 		o, ok := parseOrigin(tt.in)
@@ -97,6 +102,8 @@ func FuzzOriginAllow(f *testing.F) {
 		{"https://a@b", "b"},
 		{"", ""},
 		{"http://%41:80", "A"},
+		{"A://::", "::"},
+		{"A://\x94\x94", "x"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])

@@ -55,10 +55,20 @@ type Server struct {
 	closeErr  error
 }
 
+// nopHandler is used when New is given a nil Handler.
+type nopHandler struct{}
+
+func (nopHandler) OnOpen(*Conn)            {}
+func (nopHandler) OnMessage(*Conn, []byte) {}
+func (nopHandler) OnClose(*Conn, error)    {}
+
 // New returns a Server for cfg (zero fields take defaults) delivering
-// connections to h.
+// connections to h (nil discards all events).
 func New(cfg Config, h Handler) *Server {
 	cfg = cfg.withDefaults()
+	if h == nil {
+		h = nopHandler{}
+	}
 	s := &Server{
 		cfg:      cfg,
 		h:        h,
@@ -107,7 +117,8 @@ func New(cfg Config, h Handler) *Server {
 }
 
 // Handler returns the HTTP handler: Config.Path upgrades to WebSocket,
-// "/healthz" answers 200 "ok", every other path goes to Config.Static.
+// "/healthz" answers 200 "ok", every other path goes to Config.Static
+// (Config.Path takes precedence should it be "/healthz").
 // When the handler is mounted on a caller-owned http.Server, that server is
 // responsible for header and TLS handshake timeouts.
 func (s *Server) Handler() http.Handler {

@@ -161,3 +161,14 @@ func TestUpgradeOrigin(t *testing.T) {
 		})
 	}
 }
+
+func TestNilHandlerAccepted(t *testing.T) {
+	ts := startServer(t, Config{}, nil)
+	ws := dial(t, ts.wsURL(), nil)
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := readFrame(t, ws); string(got) != "\r\n" {
+		t.Fatalf("got %q", got)
+	}
+}
