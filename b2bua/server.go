@@ -69,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.bans = newBanList(cfg.Auth.MaxFailures, cfg.Auth.BanTime)
 
+	// sipgo keeps a process-wide logger for its connections.
+	sip.SetDefaultLogger(stackLogger(cfg.Logger))
 	refuseDial := func(net.Addr) ws.Dialer {
 		return ws.Dialer{NetDial: func(context.Context, string, string) (net.Conn, error) {
 			return nil, ErrNoDial
@@ -79,13 +81,13 @@ func New(cfg Config) (*Server, error) {
 		sipgo.WithUserAgentHostname(cfg.Domain),
 		sipgo.WithUserAgentDNSResolver(newGuardedResolver(cfg.DNSDial)),
 		sipgo.WithUserAgentTransportLayerOptions(
-			sip.WithTransportLayerLogger(cfg.Logger),
+			sip.WithTransportLayerLogger(stackLogger(cfg.Logger)),
 			sip.WithTransportLayerTransports(sip.TransportsConfig{
 				WS: &sip.TransportWS{DialerCreate: refuseDial},
 			}),
 		),
 		sipgo.WithUserAgentTransactionLayerOptions(
-			sip.WithTransactionLayerLogger(cfg.Logger),
+			sip.WithTransactionLayerLogger(stackLogger(cfg.Logger)),
 			sip.WithTransactionLayerTerminateOnConnClose(),
 		),
 	)
@@ -93,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("b2bua: create user agent: %w", err)
 	}
 	s.ua = ua
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(stackLogger(cfg.Logger)))
 	if err != nil {
 		_ = ua.Close()
 		return nil, fmt.Errorf("b2bua: create sip server: %w", err)
