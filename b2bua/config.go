@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
@@ -36,6 +37,10 @@ type Config struct {
 	WS wsgw.Config
 	// TLSConfig is used by ServeTLS for SIP over TLS.
 	TLSConfig *tls.Config
+	// Calls tunes call handling.
+	Calls CallConfig
+	// Media configures RTP anchoring.
+	Media MediaConfig
 	// Logger receives all logs; nil means slog.Default().
 	Logger *slog.Logger
 	// DNSDial connects to the DNS server for lookups of names other than
@@ -62,6 +67,39 @@ type AuthConfig struct {
 	MaxFailures int
 	// BanTime is how long a source stays refused; default 5 minutes.
 	BanTime time.Duration
+}
+
+// CallConfig tunes the B2BUA's calls.
+type CallConfig struct {
+	// RingTimeout ends an unanswered call: 480 to the caller, CANCEL to the
+	// callees. Default 60 s.
+	RingTimeout time.Duration
+	// MaxCalls caps concurrent calls; beyond it new calls get 503. Zero
+	// means 10000.
+	MaxCalls int
+	// MaxCallsPerUser caps concurrent calls a user places; beyond it 486.
+	// Zero means 10.
+	MaxCallsPerUser int
+}
+
+// MediaConfig configures where callgate anchors RTP.
+type MediaConfig struct {
+	// BindIP is the local address RTP sockets bind to; default 0.0.0.0.
+	BindIP netip.Addr
+	// AdvertiseIP is the address written into SDP (a public or NAT 1:1
+	// address); default BindIP when specified, else the host's first
+	// non-loopback IPv4 address, else 127.0.0.1.
+	AdvertiseIP netip.Addr
+	// PortMin and PortMax bound the RTP port range; default 20000–39999.
+	PortMin, PortMax int
+	// Quarantine keeps a released port unused this long; default 10 s.
+	Quarantine time.Duration
+	// InactivityTimeout ends a call when no RTP or RTCP arrives from either
+	// side for this long; default 30 s, negative disables.
+	InactivityTimeout time.Duration
+	// LatchAny lets phones behind NAT be learned from their first packets
+	// from any address instead of only from their signalled IP.
+	LatchAny bool
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).
@@ -107,6 +145,24 @@ func (c Config) withDefaults() Config {
 	if c.Registrar.DefaultExpires <= 0 {
 		c.Registrar.DefaultExpires = time.Hour
 	}
+	if c.Calls.RingTimeout <= 0 {
+		c.Calls.RingTimeout = 60 * time.Second
+	}
+	if c.Calls.MaxCalls <= 0 {
+		c.Calls.MaxCalls = 10000
+	}
+	if c.Calls.MaxCallsPerUser <= 0 {
+		c.Calls.MaxCallsPerUser = 10
+	}
+	if !c.Media.BindIP.IsValid() {
+		c.Media.BindIP = netip.IPv4Unspecified()
+	}
+	if !c.Media.AdvertiseIP.IsValid() {
+		c.Media.AdvertiseIP = defaultAdvertiseIP(c.Media.BindIP)
+	}
+	if c.Media.InactivityTimeout == 0 {
+		c.Media.InactivityTimeout = 30 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -114,4 +170,23 @@ func (c Config) withDefaults() Config {
 		c.WS.Logger = c.Logger
 	}
 	return c
+}
+
+// defaultAdvertiseIP picks the address to put in SDP when none is set.
+func defaultAdvertiseIP(bind netip.Addr) netip.Addr {
+	if !bind.IsUnspecified() {
+		return bind
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err == nil {
+		for _, a := range addrs {
+			if pfx, err := netip.ParsePrefix(a.String()); err == nil {
+				ip := pfx.Addr()
+				if ip.Is4() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+					return ip
+				}
+			}
+		}
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }

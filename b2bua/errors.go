@@ -35,6 +35,38 @@ var (
 	ErrNoDial = errors.New("b2bua: refusing to dial a WebSocket client")
 	// ErrClosed means the server has been shut down.
 	ErrClosed = errors.New("b2bua: server closed")
+	// ErrNoSuchUser means the called user does not exist (404).
+	ErrNoSuchUser = errors.New("b2bua: no such user")
+	// ErrNotRegistered means the called user has no current binding (480).
+	ErrNotRegistered = errors.New("b2bua: user not registered")
+	// ErrTooManyCalls means a call limit was reached.
+	ErrTooManyCalls = errors.New("b2bua: call limit reached")
+	// ErrLoop means Max-Forwards ran out (483).
+	ErrLoop = errors.New("b2bua: too many hops")
+	// ErrNoDialog means an in-dialog request matched no dialog (481).
+	ErrNoDialog = errors.New("b2bua: no such dialog")
+	// ErrMedia means media could not be set up (no ports, bad SDP).
+	ErrMedia = errors.New("b2bua: media set-up failed")
+)
+
+// Hang-up causes: the cause of a call's context when it ends.
+var (
+	// ErrCallerHangup: the caller sent BYE.
+	ErrCallerHangup = errors.New("caller hung up")
+	// ErrCalleeHangup: the callee sent BYE.
+	ErrCalleeHangup = errors.New("callee hung up")
+	// ErrCallerCancel: the caller sent CANCEL before the answer.
+	ErrCallerCancel = errors.New("caller cancelled")
+	// ErrRingTimeout: nobody answered within the ring timeout.
+	ErrRingTimeout = errors.New("ring timeout")
+	// ErrNoAck: the caller never acknowledged the 2xx (RFC 3261 §13.3.1.4).
+	ErrNoAck = errors.New("no ACK for 2xx")
+	// ErrMediaTimeout: no RTP from either side for the inactivity timeout.
+	ErrMediaTimeout = errors.New("media inactivity timeout")
+	// ErrShutdown: the gateway is shutting down.
+	ErrShutdown = errors.New("gateway shutdown")
+	// ErrCallFailed: the callee side failed with a final response.
+	ErrCallFailed = errors.New("call failed")
 )
 
 // StatusError carries the SIP final response that an error should produce.
@@ -96,18 +128,36 @@ func reasonPhrase(code int) string {
 		return "Method Not Allowed"
 	case 407:
 		return "Proxy Authentication Required"
+	case 408:
+		return "Request Timeout"
 	case 420:
 		return "Bad Extension"
 	case 423:
 		return "Interval Too Brief"
 	case 480:
 		return "Temporarily Unavailable"
+	case 481:
+		return "Call/Transaction Does Not Exist"
+	case 483:
+		return "Too Many Hops"
+	case 486:
+		return "Busy Here"
+	case 487:
+		return "Request Terminated"
+	case 488:
+		return "Not Acceptable Here"
+	case 491:
+		return "Request Pending"
 	case 500:
 		return "Server Internal Error"
 	case 501:
 		return "Not Implemented"
+	case 502:
+		return "Bad Gateway"
 	case 503:
 		return "Service Unavailable"
+	case 603:
+		return "Decline"
 	}
 	return "Unknown"
 }

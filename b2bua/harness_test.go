@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -258,3 +259,5 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 	t.Fatalf("timed out after %s waiting for %s", within, what)
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

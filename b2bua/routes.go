@@ -9,7 +9,7 @@ import (
 
 // allowedMethods lists the methods this server handles, for Allow headers
 // (RFC 3261 §20.5).
-var allowedMethods = []sip.RequestMethod{sip.REGISTER, sip.OPTIONS}
+var allowedMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.REGISTER, sip.OPTIONS, sip.INFO, sip.UPDATE}
 
 // supportedOptions are the option tags we implement (RFC 3261 §19.2):
 // path (RFC 3327) and outbound (RFC 5626) for registrations.
@@ -31,6 +31,12 @@ type handlerFunc func(req *sip.Request, tx sip.ServerTransaction) error
 func (s *Server) routes() {
 	s.sip.OnRegister(s.handle(s.handleRegister))
 	s.sip.OnOptions(s.handle(s.handleOptions))
+	s.sip.OnInvite(s.handle(s.handleInvite))
+	s.sip.OnAck(s.handle(s.handleInDialog))
+	s.sip.OnBye(s.handle(s.handleInDialog))
+	s.sip.OnInfo(s.handle(s.handleInDialog))
+	s.sip.OnUpdate(s.handle(s.handleInDialog))
+	s.sip.OnCancel(s.handle(s.handleStrayCancel))
 	s.sip.OnNoRoute(s.handle(s.handleNoRoute))
 }
 
@@ -115,6 +121,9 @@ func allowHeader() sip.Header {
 // Only requests for a domain we serve are answered; an OPTIONS for another
 // domain would need forwarding, which this server does not do for OPTIONS.
 func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) error {
+	if toTag(req) != "" {
+		return s.handleInDialog(req, tx)
+	}
 	if !s.servesHost(req.Recipient.Host) {
 		return withStatus(404, "Domain Not Served", fmt.Errorf("%w: %s", ErrUnknownDomain, req.Recipient.Host))
 	}
@@ -138,4 +147,10 @@ func (s *Server) handleNoRoute(req *sip.Request, tx sip.ServerTransaction) error
 		return withStatus(405, "", fmt.Errorf("method %s not handled", req.Method), allowHeader())
 	}
 	return withStatus(501, "", fmt.Errorf("unknown method %q", string(req.Method)), allowHeader())
+}
+
+// handleStrayCancel answers a CANCEL that matched no INVITE transaction
+// (RFC 3261 §9.2: 481).
+func (s *Server) handleStrayCancel(req *sip.Request, tx sip.ServerTransaction) error {
+	return withStatus(481, "", fmt.Errorf("%w: CANCEL without INVITE", ErrNoDialog))
 }

@@ -8,16 +8,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/sipauth"
+	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/wsgw"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/gobwas/ws"
 )
+
+// stackLoggerOnce guards sipgo's global logger.
+var stackLoggerOnce sync.Once
 
 // maxSIPMessage is the largest SIP message accepted on any stream transport.
 const maxSIPMessage = 65535
@@ -41,6 +46,15 @@ type Server struct {
 	store location.Store
 	ws    *wsgw.Server
 	wsl   *connListener
+
+	client *sipgo.Client
+	ports  *media.PortPool
+	calls  *callTable
+
+	// Listening addresses, recorded as listeners start.
+	addrMu    sync.RWMutex
+	udpLocal  sip.Addr
+	listeners map[string]netip.AddrPort // by transport: UDP, TCP, TLS, WS
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -69,8 +83,9 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.bans = newBanList(cfg.Auth.MaxFailures, cfg.Auth.BanTime)
 
-	// sipgo keeps a process-wide logger for its connections.
-	sip.SetDefaultLogger(stackLogger(cfg.Logger))
+	// sipgo keeps one unsynchronised process-wide logger for its
+	// connections; the first server sets it, before any stack goroutine runs.
+	stackLoggerOnce.Do(func() { sip.SetDefaultLogger(stackLogger(cfg.Logger)) })
 	refuseDial := func(net.Addr) ws.Dialer {
 		return ws.Dialer{NetDial: func(context.Context, string, string) (net.Conn, error) {
 			return nil, ErrNoDial
@@ -101,6 +116,22 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("b2bua: create sip server: %w", err)
 	}
 	s.sip = srv
+	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(stackLogger(cfg.Logger)))
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("b2bua: create sip client: %w", err)
+	}
+	s.client = client
+	pool, err := media.NewPortPool(media.PortPoolConfig{
+		BindIP: cfg.Media.BindIP, Min: cfg.Media.PortMin, Max: cfg.Media.PortMax, Quarantine: cfg.Media.Quarantine,
+	})
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("b2bua: rtp ports: %w", err)
+	}
+	s.ports = pool
+	s.calls = newCallTable()
+	s.listeners = make(map[string]netip.AddrPort)
 	s.routes()
 
 	s.wsl = newConnListener(&net.TCPAddr{IP: net.IPv4zero})
@@ -139,6 +170,7 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 		return err
 	}
 	s.log.Info("SIP listening", "transport", "udp", "addr", pc.LocalAddr().String())
+	s.recordListener("UDP", pc.LocalAddr())
 	s.goServe("udp", func() error { return s.sip.ServeUDP(pc) })
 	return nil
 }
@@ -149,6 +181,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 		return err
 	}
 	s.log.Info("SIP listening", "transport", "tcp", "addr", l.Addr().String())
+	s.recordListener("TCP", l.Addr())
 	s.goServe("tcp", func() error { return s.sip.ServeTCP(l) })
 	return nil
 }
@@ -164,6 +197,7 @@ func (s *Server) ServeTLS(l net.Listener) error {
 		return err
 	}
 	s.log.Info("SIP listening", "transport", "tls", "addr", l.Addr().String())
+	s.recordListener("TLS", l.Addr())
 	s.goServe("tls", func() error { return s.sip.ServeTLS(tl) })
 	return nil
 }
@@ -175,6 +209,7 @@ func (s *Server) ServeHTTP(l net.Listener) error {
 		return ErrClosed
 	}
 	s.log.Info("HTTP/WebSocket listening", "addr", l.Addr().String(), "tls", s.cfg.WS.TLSConfig != nil)
+	s.recordListener("WS", l.Addr())
 	s.goServe("http", func() error { return s.ws.Serve(l) })
 	return nil
 }
@@ -194,6 +229,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 
 		var errs []error
+		s.drainCalls(ctx)
 		if err := s.ws.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("websocket shutdown: %w", err))
 		}
@@ -268,4 +304,57 @@ func errString(err error) string {
 // Bindings returns the current registrations of aor ("user@domain").
 func (s *Server) Bindings(ctx context.Context, aor string) ([]location.Binding, error) {
 	return s.store.Lookup(ctx, aor, time.Now())
+}
+
+// recordListener remembers a listening address for Contact and Via headers.
+func (s *Server) recordListener(transport string, a net.Addr) {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	s.listeners[transport] = ap
+	if transport == "UDP" {
+		s.udpLocal = sip.Addr{IP: net.IP(ap.Addr().AsSlice()), Port: int(ap.Port())}
+	}
+}
+
+// localFor returns the host and port a peer at peerAddr should use to reach
+// us over transport: the listener's address, with an unspecified IP replaced
+// by the local address the kernel would use toward the peer.
+func (s *Server) localFor(transport, peerAddr string) (string, int) {
+	key := transport
+	if key == "WSS" {
+		key = "WS"
+	}
+	s.addrMu.RLock()
+	ap, ok := s.listeners[key]
+	s.addrMu.RUnlock()
+	if !ok {
+		return s.cfg.Domain, 0
+	}
+	ip := ap.Addr()
+	if ip.IsUnspecified() {
+		ip = routeSource(peerAddr)
+	}
+	return ip.String(), int(ap.Port())
+}
+
+// routeSource asks the kernel which local address reaches peerAddr; a
+// connected UDP socket sends nothing.
+func routeSource(peerAddr string) netip.Addr {
+	host, _ := hostPort(peerAddr)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 9))); err == nil {
+			defer c.Close()
+			if la, ok := c.LocalAddr().(*net.UDPAddr); ok {
+				if a, ok := netip.AddrFromSlice(la.IP); ok {
+					return a.Unmap()
+				}
+			}
+		}
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }

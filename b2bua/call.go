@@ -1,0 +1,335 @@
+package b2bua
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/media"
+	"github.com/emiago/sipgo/sip"
+)
+
+// timeNow is the clock of the call core.
+var timeNow = time.Now
+
+// callState is where a call is in its life.
+type callState int
+
+const (
+	stateRinging callState = iota
+	stateAnswered
+	stateEnded
+)
+
+// call is one bridged call: the caller's dialog (callgate as UAS) and one
+// or more callee dialogs (callgate as UAC, forked to every binding). One
+// goroutine — the one that runs run — owns all of its state; sipgo
+// callbacks and timers post closures to it through events.
+type call struct {
+	id     string
+	s      *Server
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	events chan func()
+	user   string
+
+	caller   *leg
+	invite   *sip.Request
+	inviteTx sip.ServerTransaction
+	forks    []*fork
+	callee   *leg
+	winner   *fork
+	state    callState
+
+	// delayedOffer: the caller's INVITE had no SDP, so the callee's 2xx
+	// carries the offer and the caller's ACK the answer (RFC 3261 §13.2.1).
+	delayedOffer bool
+	answer200    *sip.Response // 2xx sent to the caller, retransmitted until ACK
+	acked        bool
+	retransmit   *time.Timer
+	retransEvery time.Duration
+	noAck        *time.Timer
+	ringTimer    *time.Timer
+
+	pairA, pairB     *media.SocketPair
+	relay            *media.Relay
+	originA, originB media.Origin
+
+	pending         *reinvite // a re-INVITE or UPDATE we forwarded and await
+	lastReinviteAck *reinvite // offerless re-INVITE answered; its ACK carries the answer
+	keys    []string
+	wg      sync.WaitGroup
+	started time.Time
+}
+
+// newCall prepares a call for an authenticated INVITE.
+func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction, user string) (*call, error) {
+	c := &call{s: s, invite: req, inviteTx: tx, user: user, events: make(chan func(), 32), started: timeNow()}
+	c.id = newID(8)
+	c.ctx, c.cancel = context.WithCancelCause(s.ctx)
+	c.log = s.log.With("call", c.id)
+	c.caller = s.callerLeg(req)
+	c.delayedOffer = len(req.Body()) == 0
+	if !c.delayedOffer && !isSDP(req.Body(), contentType(req)) {
+		c.cancel(ErrCallFailed)
+		return nil, withStatus(415, "Unsupported Media Type", fmt.Errorf("%w: body %q", ErrBadRequest, contentType(req)),
+			sip.NewHeader("Accept", "application/sdp"))
+	}
+	return c, nil
+}
+
+// release frees what newCall took when the call never ran.
+func (c *call) release() { c.cancel(ErrCallFailed) }
+
+// post runs fn on the call's goroutine; false once the call has ended.
+func (c *call) post(fn func()) bool {
+	select {
+	case c.events <- fn:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
+
+// after runs fn on the call's goroutine once d has passed.
+func (c *call) after(d time.Duration, fn func()) *time.Timer {
+	return time.AfterFunc(d, func() { c.post(fn) })
+}
+
+// run sets up media, forks the INVITE and serves events until the call ends.
+func (c *call) run(bindings []location.Binding) {
+	defer c.cleanup()
+	c.log.Info("call started", "from", c.invite.From().Address.String(), "to", c.invite.Recipient.String(),
+		"caller_call_id", c.caller.callID, "transport", c.caller.transport, "forks", len(bindings))
+	c.keys = append(c.keys, dialogKey(c.caller.callID, c.caller.localTag))
+	c.s.calls.bind(c.caller.callID, c.caller.localTag, c)
+
+	if err := c.setupMedia(); err != nil {
+		c.failCaller(err)
+		return
+	}
+	offer := []byte(nil)
+	if !c.delayedOffer {
+		var err error
+		offer, err = c.anchorFrom(media.LegA, c.invite.Body())
+		if err != nil {
+			c.failCaller(withStatus(488, "", fmt.Errorf("%w: caller offer: %w", ErrMedia, err)))
+			return
+		}
+	}
+	c.inviteTx.OnCancel(func(*sip.Request) { c.post(func() { c.onCallerCancel() }) })
+	c.startForks(bindings, offer)
+	c.ringTimer = c.after(c.s.cfg.Calls.RingTimeout, c.onRingTimeout)
+
+	for {
+		select {
+		case fn := <-c.events:
+			fn()
+		case <-c.ctx.Done():
+			return
+		case <-c.relayDone():
+			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.relay.Err()))
+		}
+	}
+}
+
+// relayDone is the relay's Done channel, or nil (never ready) without one.
+func (c *call) relayDone() <-chan struct{} {
+	if c.relay == nil {
+		return nil
+	}
+	return c.relay.Done()
+}
+
+// setupMedia takes two RTP socket pairs and starts the relay between them.
+func (c *call) setupMedia() error {
+	a, err := c.s.ports.Allocate()
+	if err != nil {
+		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	b, err := c.s.ports.Allocate()
+	if err != nil {
+		_ = a.Close()
+		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	c.pairA, c.pairB = a, b
+	c.relay = media.NewRelay(a, b, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
+	if c.s.cfg.Media.LatchAny {
+		c.relay.SetLatchMode(media.LegA, media.LatchAny)
+		c.relay.SetLatchMode(media.LegB, media.LatchAny)
+	}
+	c.relay.Start()
+	return nil
+}
+
+// anchorFrom rewrites an SDP body that arrived on leg `from` so it points at
+// our ports on the other leg, and records where `from` wants its media.
+func (c *call) anchorFrom(from media.Leg, body []byte) ([]byte, error) {
+	port, origin := c.pairB.Port, &c.originB
+	if from == media.LegB {
+		port, origin = c.pairA.Port, &c.originA
+	}
+	out, remote, err := media.AnchorSDP(body, c.s.cfg.Media.AdvertiseIP, port, origin)
+	if err != nil {
+		return nil, err
+	}
+	c.relay.SetRemote(from, remote.RTP, remote.RTCP)
+	return out, nil
+}
+
+// failCaller answers the caller's INVITE with err's status and ends.
+func (c *call) failCaller(err error) {
+	code, reason, hdrs := statusOf(err)
+	c.respondCaller(code, reason, nil, hdrs...)
+	c.end(fmt.Errorf("%w: %w", ErrCallFailed, err))
+}
+
+// respondCaller sends a response on the caller's INVITE transaction.
+func (c *call) respondCaller(code int, reason string, body []byte, hdrs ...sip.Header) *sip.Response {
+	res := sip.NewResponseFromRequest(c.invite, code, reason, nil)
+	if code > 100 {
+		// RFC 3261 §12.1.1: the UAS adds its tag; it is the same in every
+		// response of the dialog.
+		if to := res.To(); to != nil {
+			to.Params.Add("tag", c.caller.localTag)
+		}
+	}
+	if code > 100 && code < 300 {
+		res.AppendHeader(&sip.ContactHeader{Address: c.caller.contact})
+		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
+	}
+	res.AppendHeader(sip.NewHeader("Server", c.s.cfg.ServerName))
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if len(body) > 0 {
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		res.SetBody(body)
+	}
+	c.s.send(c.invite, c.inviteTx, res)
+	return res
+}
+
+// hangup ends an established or ringing call from our side: CANCEL or BYE
+// towards every party that is still up, then end with cause.
+func (c *call) hangup(cause error) {
+	if c.state == stateEnded {
+		return
+	}
+	switch c.state {
+	case stateRinging:
+		code, reason := 480, "Temporarily Unavailable"
+		switch {
+		case errors.Is(cause, ErrShutdown):
+			code, reason = 503, "Shutting Down"
+		case errors.Is(cause, ErrMediaTimeout):
+			code, reason = 408, "Media Timeout"
+		}
+		c.cancelForks(nil)
+		c.respondCaller(code, reason, nil)
+	case stateAnswered:
+		c.sendBye(c.caller)
+		if c.callee != nil {
+			c.sendBye(c.callee)
+		}
+	}
+	c.end(cause)
+}
+
+// end records the cause and stops the call's goroutine.
+func (c *call) end(cause error) {
+	if c.state == stateEnded {
+		return
+	}
+	c.state = stateEnded
+	c.cancel(cause)
+}
+
+// cleanup releases everything the call holds; it runs on the call's
+// goroutine after the loop.
+func (c *call) cleanup() {
+	for _, t := range []*time.Timer{c.ringTimer, c.retransmit, c.noAck} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	c.state = stateEnded
+	cause := context.Cause(c.ctx)
+	var stats media.RelayStats
+	if c.relay != nil {
+		stats = c.relay.Stats()
+		_ = c.relay.Close()
+	} else {
+		if c.pairA != nil {
+			_ = c.pairA.Close()
+		}
+		if c.pairB != nil {
+			_ = c.pairB.Close()
+		}
+	}
+	c.s.calls.remove(c, c.keys)
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		c.log.Warn("hang-up requests still pending after 5s")
+	}
+	c.log.Info("call ended", "cause", errString(cause), "duration", timeNow().Sub(c.started).Round(time.Millisecond).String(),
+		"rtp_a_to_b", stats.AtoB.RTPPackets, "rtp_b_to_a", stats.BtoA.RTPPackets)
+}
+
+// callerLeg builds the caller's dialog from its INVITE (RFC 3261 §12.1.1).
+func (s *Server) callerLeg(req *sip.Request) *leg {
+	from, to := req.From(), req.To()
+	l := &leg{
+		name:      "caller",
+		callID:    callID(req),
+		localTag:  newID(8),
+		remoteTag: fromTag(req),
+		localURI:  to.Address,
+		localName: to.DisplayName,
+		remoteURI: from.Address,
+		remoteDN:  from.DisplayName,
+		transport: flowTransport(req),
+		dest:      req.Source(),
+		remoteSeq: req.CSeq().SeqNo,
+	}
+	if l.transport == "WSS" {
+		l.transport = "WS"
+	}
+	if ct := req.Contact(); ct != nil {
+		l.remoteTarget = ct.Address
+	} else {
+		l.remoteTarget = from.Address
+	}
+	for _, h := range req.GetHeaders("Record-Route") {
+		if rr, ok := h.(*sip.RecordRouteHeader); ok {
+			l.routeSet = append(l.routeSet, rr.Address)
+		}
+	}
+	host, port := s.localFor(l.transport, l.dest)
+	l.contact = s.contactFor(l.transport, host, port)
+	return l
+}
+
+// newID returns n random bytes in hex: tags, Call-IDs, call IDs.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// addrPort parses "host:port" into a netip.AddrPort, zero on failure.
+func addrPort(s string) netip.AddrPort {
+	ap, _ := netip.ParseAddrPort(s)
+	return ap
+}

@@ -1,0 +1,299 @@
+package b2bua
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/callgate/callgate/media"
+	"github.com/emiago/sipgo/sip"
+)
+
+// inbound is a request received inside a dialog, answered exactly once.
+type inbound struct {
+	req  *sip.Request
+	tx   sip.ServerTransaction
+	once sync.Once
+	done chan struct{}
+}
+
+// respond sends res once; later calls do nothing.
+func (in *inbound) respond(s *Server, res *sip.Response) {
+	in.once.Do(func() {
+		res.AppendHeader(sip.NewHeader("Server", s.cfg.ServerName))
+		s.send(in.req, in.tx, res)
+		close(in.done)
+	})
+}
+
+// reply answers with a status and optional SDP or other body.
+func (in *inbound) reply(s *Server, code int, reason string, body []byte, ctype string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(in.req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if len(body) > 0 {
+		res.AppendHeader(sip.NewHeader("Content-Type", ctype))
+		res.SetBody(body)
+	}
+	in.respond(s, res)
+}
+
+// reinvite is a mid-call request (re-INVITE, UPDATE, INFO) we forwarded to
+// the other leg and whose answer we relay back.
+type reinvite struct {
+	from    *leg
+	to      *leg
+	in      *inbound
+	out     *sip.Request
+	method  sip.RequestMethod
+	offerIn bool // the incoming request carried SDP
+}
+
+// handleInDialog routes a request that carries a To tag to its call
+// (RFC 3261 §12.2.2); unknown dialogs get 481.
+func (s *Server) handleInDialog(req *sip.Request, tx sip.ServerTransaction) error {
+	c := s.calls.lookup(callID(req), toTag(req))
+	if c == nil {
+		if req.Method == sip.ACK {
+			return nil
+		}
+		return withStatus(481, "", fmt.Errorf("%w: Call-ID %s", ErrNoDialog, callID(req)))
+	}
+	in := &inbound{req: req, tx: tx, done: make(chan struct{})}
+	if req.Method == sip.ACK {
+		c.post(func() { c.onAck(req) })
+		return nil
+	}
+	if !c.post(func() { c.onRequest(in) }) {
+		return withStatus(481, "", fmt.Errorf("%w: call ended", ErrNoDialog))
+	}
+	select {
+	case <-in.done:
+	case <-c.ctx.Done():
+		// The call ended before answering: the dialog is gone.
+		in.reply(s, 481, "", nil, "")
+	}
+	return nil
+}
+
+// legOf returns which of the call's legs a request belongs to, or nil.
+func (c *call) legOf(req *sip.Request) *leg {
+	id, tag := callID(req), toTag(req)
+	if id == c.caller.callID && tag == c.caller.localTag {
+		return c.caller
+	}
+	if c.callee != nil && id == c.callee.callID && tag == c.callee.localTag && fromTag(req) == c.callee.remoteTag {
+		return c.callee
+	}
+	return nil
+}
+
+// other returns the leg across the bridge from l.
+func (c *call) other(l *leg) *leg {
+	if l == c.caller {
+		return c.callee
+	}
+	return c.caller
+}
+
+// onAck handles ACKs for our 2xx responses.
+func (c *call) onAck(req *sip.Request) {
+	l := c.legOf(req)
+	if l == c.caller && req.CSeq().SeqNo == c.invite.CSeq().SeqNo {
+		c.onCallerAck(req)
+		return
+	}
+	if c.pending != nil && c.pending.from == l && c.pending.method == sip.INVITE {
+		return
+	}
+	if l != nil && c.lastReinviteAck != nil && c.lastReinviteAck.from == l {
+		c.forwardReinviteAck(req)
+	}
+}
+
+// onRequest handles BYE, re-INVITE, UPDATE, INFO and OPTIONS in a dialog.
+func (c *call) onRequest(in *inbound) {
+	req := in.req
+	l := c.legOf(req)
+	if l == nil {
+		in.reply(c.s, 481, "", nil, "")
+		return
+	}
+	// RFC 3261 §12.2.2: CSeq must grow within a dialog.
+	if seq := req.CSeq().SeqNo; seq <= l.remoteSeq && req.Method != sip.ACK {
+		in.reply(c.s, 500, "CSeq Out Of Order", nil, "")
+		return
+	} else {
+		l.remoteSeq = seq
+	}
+	switch req.Method {
+	case sip.BYE:
+		in.reply(c.s, 200, "OK", nil, "")
+		cause := ErrCallerHangup
+		if l != c.caller {
+			cause = ErrCalleeHangup
+		}
+		if c.state == stateAnswered {
+			c.sendBye(c.other(l))
+		} else if l == c.caller {
+			// BYE before our 2xx was ACKed, or early: cancel the callee side.
+			c.cancelForks(nil)
+		}
+		c.end(cause)
+	case sip.OPTIONS:
+		in.reply(c.s, 200, "OK", nil, "", allowHeader())
+	case sip.INVITE, sip.UPDATE, sip.INFO:
+		c.forwardMidCall(l, in)
+	default:
+		in.reply(c.s, 405, "", nil, "", allowHeader())
+	}
+}
+
+// forwardMidCall relays a re-INVITE, UPDATE or INFO to the other leg and
+// its answer back, translating SDP through our anchor.
+func (c *call) forwardMidCall(from *leg, in *inbound) {
+	req := in.req
+	to := c.other(from)
+	if to == nil || c.state != stateAnswered {
+		in.reply(c.s, 491, "", nil, "", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	// A session-timer refresh (UPDATE or re-INVITE without SDP from a
+	// browser) belongs to its own leg: answer it here (GUIDE §3, RFC 4028).
+	if req.Method == sip.UPDATE && len(req.Body()) == 0 {
+		in.reply(c.s, 200, "OK", nil, "")
+		return
+	}
+	// RFC 3261 §14.2: one offer/answer at a time; a crossing request gets 491.
+	if c.pending != nil && req.Method != sip.INFO {
+		in.reply(c.s, 491, "", nil, "", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	out := c.s.newRequest(to, req.Method, to.nextSeq())
+	out.AppendHeader(c.s.via(to))
+	body, ctype := req.Body(), contentType(req)
+	offerIn := false
+	if req.Method != sip.INFO && isSDP(body, ctype) {
+		sdp, err := c.anchorFrom(legSide(c, from), body)
+		if err != nil {
+			in.reply(c.s, 488, "", nil, "")
+			return
+		}
+		body, ctype, offerIn = sdp, "application/sdp", true
+	}
+	for _, name := range []string{"Session-Expires", "Min-SE"} {
+		if h := req.GetHeader(name); h != nil && req.Method != sip.INFO {
+			_ = h // session timers are negotiated per leg; not relayed
+		}
+	}
+	if len(body) > 0 {
+		out.AppendHeader(sip.NewHeader("Content-Type", ctype))
+		out.SetBody(body)
+	} else {
+		out.SetBody(nil)
+	}
+	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn}
+	if req.Method != sip.INFO {
+		c.pending = p
+	}
+	tx, err := c.s.client.TransactionRequest(c.ctx, out, keep)
+	if err != nil {
+		c.pending = nil
+		in.reply(c.s, 503, "", nil, "")
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			select {
+			case res := <-tx.Responses():
+				if res.StatusCode < 200 {
+					continue
+				}
+				c.post(func() { c.onMidCallAnswer(p, res) })
+				return
+			case <-tx.Done():
+				c.post(func() { c.onMidCallAnswer(p, nil) })
+				return
+			case <-c.ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// onMidCallAnswer relays the other leg's final answer to a forwarded
+// mid-call request.
+func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
+	if c.pending == p {
+		c.pending = nil
+	}
+	if res == nil {
+		p.in.reply(c.s, 408, "", nil, "")
+		return
+	}
+	code := res.StatusCode
+	body, ctype := res.Body(), contentType(res)
+	if p.method != sip.INFO && isSDP(body, ctype) && code < 300 {
+		sdp, err := c.anchorFrom(legSide(c, p.to), body)
+		if err != nil {
+			body = nil
+		} else {
+			body, ctype = sdp, "application/sdp"
+		}
+	}
+	if p.method == sip.INVITE && code >= 200 && code < 300 {
+		if p.offerIn {
+			c.ackMidCall(p, nil)
+		} else {
+			// Offer in this 2xx: the answer comes in the other side's ACK.
+			c.lastReinviteAck = p
+		}
+	}
+	var hdrs []sip.Header
+	if p.method == sip.INVITE && code < 300 {
+		hdrs = append(hdrs, &sip.ContactHeader{Address: p.from.contact})
+	}
+	if code == 491 {
+		hdrs = append(hdrs, sip.NewHeader("Retry-After", "1"))
+	}
+	p.in.reply(c.s, code, res.Reason, body, ctype, hdrs...)
+}
+
+// ackMidCall ACKs a relayed re-INVITE's 2xx on the leg we sent it to.
+func (c *call) ackMidCall(p *reinvite, body []byte) {
+	ack := c.s.newRequest(p.to, sip.ACK, p.out.CSeq().SeqNo)
+	ack.AppendHeader(c.s.via(p.to))
+	if len(body) > 0 {
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		ack.SetBody(body)
+	} else {
+		ack.SetBody(nil)
+	}
+	if err := c.s.client.WriteRequest(ack, keep); err != nil {
+		c.log.Warn("ACK for re-INVITE failed", "error", err)
+	}
+}
+
+// forwardReinviteAck carries the answer of an offerless re-INVITE, found
+// in the ACK, to the leg that made the offer.
+func (c *call) forwardReinviteAck(ack *sip.Request) {
+	p := c.lastReinviteAck
+	c.lastReinviteAck = nil
+	var body []byte
+	if isSDP(ack.Body(), contentType(ack)) {
+		if sdp, err := c.anchorFrom(legSide(c, p.from), ack.Body()); err == nil {
+			body = sdp
+		}
+	}
+	c.ackMidCall(p, body)
+}
+
+// legSide names the media side of a signalling leg.
+func legSide(c *call, l *leg) media.Leg {
+	if l == c.caller {
+		return media.LegA
+	}
+	return media.LegB
+}

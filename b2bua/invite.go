@@ -1,0 +1,91 @@
+package b2bua
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/callgate/callgate/b2bua/location"
+	"github.com/emiago/sipgo/sip"
+)
+
+// handleInvite starts a call for a dialog-creating INVITE, or hands a
+// re-INVITE to the call that owns its dialog.
+func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error {
+	if toTag(req) != "" {
+		return s.handleInDialog(req, tx)
+	}
+	// RFC 3261 §16.3 step 2: a request with no hops left is not forwarded.
+	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
+		return withStatus(483, "", ErrLoop)
+	}
+	if !s.servesHost(req.Recipient.Host) {
+		return withStatus(404, "Domain Not Served", fmt.Errorf("%w: %s", ErrUnknownDomain, req.Recipient.Host))
+	}
+	user, err := s.authenticateCaller(req)
+	if err != nil {
+		return err
+	}
+	// The caller may call only as itself: its From user is the identity it
+	// authenticated with (no spoofed caller IDs).
+	if req.From().Address.User != user {
+		return withStatus(403, "Identity Mismatch", fmt.Errorf("%w: authenticated %q but From is %q", ErrNotAuthorized, user, req.From().Address.User))
+	}
+	// RFC 3261 §17.2.1: answer 100 at once so the caller stops retransmitting.
+	s.reply(req, tx, 100, "Trying")
+
+	target := req.Recipient.User
+	if _, ok := s.cfg.Users[target]; !ok || target == "" {
+		return withStatus(404, "", fmt.Errorf("%w: %q", ErrNoSuchUser, target))
+	}
+	aor := location.CanonicalAOR(target, s.cfg.Domain)
+	bindings, err := s.store.Lookup(s.ctx, aor, timeNow())
+	if err != nil {
+		return withStatus(500, "", fmt.Errorf("%w: %w", ErrStore, err))
+	}
+	if len(bindings) == 0 {
+		return withStatus(480, "", fmt.Errorf("%w: %s", ErrNotRegistered, aor))
+	}
+	c, err := s.newCall(req, tx, user)
+	if err != nil {
+		return err
+	}
+	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.cfg.Calls.MaxCallsPerUser); err != nil {
+		c.release()
+		return err
+	}
+	c.run(bindings)
+	return nil
+}
+
+// toTag returns the To tag of a request, "" outside a dialog.
+func toTag(req *sip.Request) string {
+	if to := req.To(); to != nil {
+		if t, ok := to.Params.Get("tag"); ok {
+			return t
+		}
+	}
+	return ""
+}
+
+// fromTag returns the From tag of a message.
+func fromTag(m interface{ From() *sip.FromHeader }) string {
+	if f := m.From(); f != nil {
+		if t, ok := f.Params.Get("tag"); ok {
+			return t
+		}
+	}
+	return ""
+}
+
+// contentType returns the Content-Type value or "".
+func contentType(m interface{ ContentType() *sip.ContentTypeHeader }) string {
+	if h := m.ContentType(); h != nil {
+		return strings.TrimSpace(h.Value())
+	}
+	return ""
+}
+
+// isSDP reports whether a body is an SDP session description.
+func isSDP(body []byte, ctype string) bool {
+	return len(body) > 0 && (ctype == "" || strings.HasPrefix(strings.ToLower(ctype), "application/sdp"))
+}

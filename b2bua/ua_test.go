@@ -1,0 +1,289 @@
+package b2bua_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// answerPlan says how a test phone answers an incoming INVITE.
+type answerPlan struct {
+	ring    bool          // send 180 first
+	code    int           // final status; 0 means never answer
+	delay   time.Duration // before the final
+	noSDP   bool          // answer 2xx without SDP
+	reqSDP  bool          // (delayed offer) the phone makes the offer in its 2xx
+	dirWant string
+}
+
+// deskPhone is a sipgo UA on 127.0.0.1 that registers at the gateway,
+// answers calls according to plan, and can place calls: a stand-in for a
+// real desk phone with an RTP socket of its own.
+type deskPhone struct {
+	t      testing.TB
+	user   string
+	pass   string
+	g      *gateway
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	client *sipgo.Client
+	addr   string
+	rtp    *net.UDPConn
+	dsc    *sipgo.DialogServerCache
+	dcc    *sipgo.DialogClientCache
+
+	mu        sync.Mutex
+	plan      answerPlan
+	invites   chan *sip.Request
+	acks      chan *sip.Request
+	byes      chan *sip.Request
+	cancels   chan *sip.Request
+	infos     chan *sip.Request
+	reinvites chan *sip.Request
+	sessions  chan *sipgo.DialogServerSession
+}
+
+func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
+	t.Helper()
+	p := &deskPhone{t: t, user: user, pass: testUsers[user], g: g,
+		invites: make(chan *sip.Request, 16), acks: make(chan *sip.Request, 16), byes: make(chan *sip.Request, 16),
+		cancels: make(chan *sip.Request, 16), infos: make(chan *sip.Request, 16), reinvites: make(chan *sip.Request, 16),
+		sessions: make(chan *sipgo.DialogServerSession, 16), plan: answerPlan{ring: true, code: 200}}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("deskphone-" + user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := sipgo.NewServer(ua)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = pc.LocalAddr().String()
+	host, port, _ := net.SplitHostPort(p.addr)
+	pn, _ := strconv.Atoi(port)
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(pn), sipgo.WithClientConnectionAddr(p.addr))
+	p.ua, p.srv, p.client = ua, srv, client
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: host, Port: pn}}
+	p.dsc = sipgo.NewDialogServerCache(client, contact)
+	p.dcc = sipgo.NewDialogClientCache(client, contact)
+	p.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.OnInvite(p.onInvite)
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = p.dsc.ReadAck(req, tx)
+		p.acks <- req
+	})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.byes <- req
+		if err := p.dsc.ReadBye(req, tx); err != nil {
+			if err := p.dcc.ReadBye(req, tx); err != nil {
+				_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "No Dialog", nil))
+			}
+		}
+	})
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "No Transaction", nil))
+	})
+	srv.OnInfo(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.infos <- req
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	go func() { _ = srv.ServeUDP(pc) }()
+	eventually(t, 2*time.Second, "phone listener", func() bool { return ua.TransportLayer().Pool("udp").Size() > 0 })
+	t.Cleanup(func() {
+		_ = p.rtp.Close()
+		_ = client.Close()
+		_ = ua.Close()
+		_ = pc.Close()
+	})
+	return p
+}
+
+// setPlan changes how the phone answers.
+func (p *deskPhone) setPlan(a answerPlan) {
+	p.mu.Lock()
+	p.plan = a
+	p.mu.Unlock()
+}
+
+// sdp describes the phone's audio socket.
+func (p *deskPhone) sdp(dir string) []byte {
+	if dir == "" {
+		dir = "sendrecv"
+	}
+	port := p.rtp.LocalAddr().(*net.UDPAddr).Port
+	return []byte(fmt.Sprintf("v=0\r\no=%s 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=%s\r\n", p.user, port, dir))
+}
+
+func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if tag, _ := req.To().Params.Get("tag"); tag != "" {
+		// re-INVITE: answer with our SDP, mirroring hold (RFC 3264 §8.4).
+		p.reinvites <- req
+		dir := "sendrecv"
+		if m := dirRe.FindSubmatch(req.Body()); m != nil {
+			switch string(m[1]) {
+			case "sendonly":
+				dir = "recvonly"
+			case "inactive":
+				dir = "inactive"
+			case "recvonly":
+				dir = "sendonly"
+			}
+		}
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "127.0.0.1", Port: p.port()}})
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		res.SetBody(p.sdp(dir))
+		_ = tx.Respond(res)
+		return
+	}
+	p.invites <- req
+	p.mu.Lock()
+	plan := p.plan
+	p.mu.Unlock()
+	dss, err := p.dsc.ReadInvite(req, tx)
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, err.Error(), nil))
+		return
+	}
+	tx.OnCancel(func(r *sip.Request) { p.cancels <- r })
+	if plan.ring {
+		_ = dss.Respond(180, "Ringing", nil)
+	}
+	if plan.code == 0 {
+		<-tx.Done()
+		return
+	}
+	select {
+	case <-time.After(plan.delay):
+	case <-tx.Done():
+		return
+	}
+	if plan.code >= 300 {
+		_ = dss.Respond(plan.code, "", nil)
+		return
+	}
+	p.sessions <- dss
+	var body []byte
+	if !plan.noSDP {
+		body = p.sdp("")
+	}
+	hdrs := []sip.Header{}
+	if body != nil {
+		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	_ = dss.Respond(200, "OK", body, hdrs...)
+}
+
+func (p *deskPhone) port() int { return portOf(p.addr) }
+
+func portOf(addr string) int {
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// register binds the phone's UDP address at the gateway.
+func (p *deskPhone) register() {
+	p.t.Helper()
+	ph := &sipPhone{ua: p.ua, client: p.client, transport: "UDP", target: p.g.udp, cseq: 1}
+	res := ph.register(p.t, regReq{user: p.user, pass: p.pass, expires: 600, contacts: []string{"<sip:" + p.user + "@" + p.addr + ">"}})
+	if res.StatusCode != 200 {
+		p.t.Fatalf("%s register: %s", p.user, res.StartLine())
+	}
+}
+
+// call places a call to user with an optional SDP offer and waits for the
+// final answer; it returns the session (nil on failure) and the status.
+func (p *deskPhone) call(ctx context.Context, to string, offer []byte) (*sipgo.DialogClientSession, int, error) {
+	recipient := sip.Uri{Scheme: "sip", User: to, Host: "localhost"}
+	host, port, _ := net.SplitHostPort(p.g.udp)
+	pn, _ := strconv.Atoi(port)
+	req := sip.NewRequest(sip.INVITE, recipient)
+	req.SetDestination(net.JoinHostPort(host, port))
+	req.SetTransport("UDP")
+	req.AppendHeader(&sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "localhost"}, Params: sip.NewParams()})
+	req.From().Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(&sip.ToHeader{Address: recipient, Params: sip.NewParams()})
+	if offer != nil {
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(offer)
+	}
+	_ = pn
+	sess, err := p.dcc.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, 0, err
+	}
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.user, Password: p.pass})
+	var de *sipgo.ErrDialogResponse
+	if errors.As(err, &de) {
+		return nil, de.Res.StatusCode, nil
+	}
+	if err != nil {
+		return sess, 0, err
+	}
+	return sess, sess.InviteResponse.StatusCode, nil
+}
+
+var (
+	mediaRe = regexp.MustCompile(`(?m)^m=audio (\d+) `)
+	connRe  = regexp.MustCompile(`(?m)^c=IN IP4 (\S+)`)
+	dirRe   = regexp.MustCompile(`(?m)^a=(sendrecv|sendonly|recvonly|inactive)\r?$`)
+)
+
+// sdpTarget returns where an SDP body wants its audio.
+func sdpTarget(t testing.TB, body []byte) *net.UDPAddr {
+	t.Helper()
+	m, c := mediaRe.FindSubmatch(body), connRe.FindSubmatch(body)
+	if m == nil || c == nil {
+		t.Fatalf("no audio address in SDP:\n%s", body)
+	}
+	port, _ := strconv.Atoi(string(m[1]))
+	return &net.UDPAddr{IP: net.ParseIP(string(c[1])), Port: port}
+}
+
+// sdpDirection returns the a= direction of a body, "sendrecv" when absent.
+func sdpDirection(body []byte) string {
+	if m := dirRe.FindSubmatch(body); m != nil {
+		return string(m[1])
+	}
+	return "sendrecv"
+}
+
+// wait receives from ch or fails after d.
+func wait[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
+	}
+}
+
+// rtpPacket builds an RTP packet (RFC 3550 §5.1) with a recognisable payload.
+func rtpPacket(seq uint16, ssrc uint32, payload []byte) []byte {
+	b := make([]byte, 12+len(payload))
+	b[0] = 0x80
+	b[1] = 0 // PCMU
+	b[2], b[3] = byte(seq>>8), byte(seq)
+	ts := uint32(seq) * 160
+	b[4], b[5], b[6], b[7] = byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts)
+	b[8], b[9], b[10], b[11] = byte(ssrc>>24), byte(ssrc>>16), byte(ssrc>>8), byte(ssrc)
+	copy(b[12:], payload)
+	return b
+}

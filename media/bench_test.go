@@ -1,0 +1,125 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+)
+
+// pump sends n copies of pkt from src to the relay address dst in batches
+// and reads them back on sink, never letting more than batch packets be in
+// flight so that socket buffers do not overflow. It returns how many
+// packets were lost (a read timed out). It does not allocate.
+func pump(src, sink *net.UDPConn, dst netip.AddrPort, pkt, buf []byte, n, batch int) (lost int, err error) {
+	for n > 0 {
+		k := min(batch, n)
+		n -= k
+		for range k {
+			if _, err := src.WriteToUDPAddrPort(pkt, dst); err != nil {
+				return lost, err
+			}
+		}
+		if err := sink.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+			return lost, err
+		}
+		for got := 0; got < k; got++ {
+			if _, _, err := sink.ReadFromUDPAddrPort(buf); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					lost += k - got
+					break
+				}
+				return lost, err
+			}
+		}
+	}
+	return lost, nil
+}
+
+// TestRelayHotPathAllocFree checks that forwarding a packet, once latched,
+// allocates nothing anywhere in the process (relay goroutines included).
+func TestRelayHotPathAllocFree(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	leakCheck(t)
+	r := newRig(t, RelayConfig{})
+	r.relay.Start()
+	pkt := rtpPacket(1, 0, 1, pcmuTone(1000, 160))
+	buf := make([]byte, 2048)
+	dst := r.aRTP()
+	// Latch and warm up.
+	if _, err := pump(r.pa.rtp, r.pb.rtp, dst, pkt, buf, 64, 8); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := pump(r.pa.rtp, r.pb.rtp, dst, pkt, buf, 8, 8); err != nil {
+			panic(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per 8 forwarded packets, want 0", allocs)
+	}
+}
+
+// BenchmarkRelayForward measures one stream of 172-byte PCMU packets through
+// the relay on loopback: each op is one packet sent by phone A, forwarded,
+// and received by phone B.
+func BenchmarkRelayForward(b *testing.B) {
+	r := newRig(b, RelayConfig{})
+	r.relay.Start()
+	pkt := rtpPacket(1, 0, 1, pcmuTone(1000, 160))
+	buf := make([]byte, 2048)
+	if _, err := pump(r.pa.rtp, r.pb.rtp, r.aRTP(), pkt, buf, 64, 8); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	b.ResetTimer()
+	start := time.Now()
+	lost, err := pump(r.pa.rtp, r.pb.rtp, r.aRTP(), pkt, buf, b.N, 32)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "pkts/s")
+	b.ReportMetric(float64(lost), "lost")
+}
+
+func BenchmarkAnchorSDP(b *testing.B) {
+	body, err := os.ReadFile("testdata/deskphone_offer.sdp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := &Origin{}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, _, err := AnchorSDP(body, testAdv, testPort, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPortPoolAllocateClose(b *testing.B) {
+	p, err := NewPortPool(PortPoolConfig{BindIP: loopback, Min: testPortLo, Max: testPortHi, Quarantine: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sp, err := p.Allocate()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sp.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if p.InUse() != 0 {
+		b.Fatalf("InUse = %d", p.InUse())
+	}
+}

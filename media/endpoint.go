@@ -1,0 +1,50 @@
+package media
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// endpoint is one leg of a relay: our socket pair facing that leg's peer
+// and what we know about the peer.
+type endpoint struct {
+	leg   Leg
+	pair  *SocketPair
+	conns [2]*net.UDPConn
+
+	// mu serialises SetRemote/SetLatchMode; the packet path only loads
+	// state.
+	mu    sync.Mutex
+	mode  LatchMode
+	state atomic.Pointer[remoteState]
+
+	// stats per component, each written by that component's reader.
+	stats [2]counters
+}
+
+func newEndpoint(leg Leg, pair *SocketPair) *endpoint {
+	e := &endpoint{leg: leg, pair: pair, conns: [2]*net.UDPConn{pair.RTP, pair.RTCP}}
+	e.state.Store(newRemoteState(LatchSignalled, netip.AddrPort{}, netip.AddrPort{}, nil))
+	return e
+}
+
+// setRemote starts a new signalling generation with the peer's addresses
+// from SDP.
+func (e *endpoint) setRemote(rtp, rtcp netip.AddrPort) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.state.Store(newRemoteState(e.mode, rtp, rtcp, e.state.Load()))
+}
+
+// setMode changes the latch mode and re-arms latching, keeping the signalled
+// addresses.
+func (e *endpoint) setMode(m LatchMode) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.mode = m
+	old := e.state.Load()
+	st := &remoteState{mode: m, send: old.send, dst: old.dst, accept: old.accept}
+	e.state.Store(st)
+}
