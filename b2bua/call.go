@@ -65,9 +65,9 @@ type call struct {
 
 	pending         *reinvite // a re-INVITE or UPDATE we forwarded and await
 	lastReinviteAck *reinvite // offerless re-INVITE answered; its ACK carries the answer
-	keys    []string
-	wg      sync.WaitGroup
-	started time.Time
+	keys            []string
+	wg              sync.WaitGroup
+	started         time.Time
 }
 
 // newCall prepares a call for an authenticated INVITE.

@@ -98,7 +98,7 @@ func TestBasicCallWithMedia(t *testing.T) {
 
 	// Audio both ways through the gateway, bytes intact.
 	toBob := sdpTarget(t, sess.InviteResponse.Body()) // where alice sends
-	toAlice := sdpTarget(t, inv.Body())                // where bob sends
+	toAlice := sdpTarget(t, inv.Body())               // where bob sends
 	if toBob.Port == alice.rtp.LocalAddr().(*net.UDPAddr).Port || toAlice.Port == bob.rtp.LocalAddr().(*net.UDPAddr).Port {
 		t.Fatal("SDP not rewritten to the gateway's ports")
 	}
