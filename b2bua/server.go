@@ -358,3 +358,6 @@ func routeSource(peerAddr string) netip.Addr {
 	}
 	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }
+
+// MediaPortsInUse returns how many RTP socket pairs are allocated.
+func (s *Server) MediaPortsInUse() int { return s.ports.InUse() }

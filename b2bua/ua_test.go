@@ -13,6 +13,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 )
 
 // answerPlan says how a test phone answers an incoming INVITE.
@@ -286,4 +287,92 @@ func rtpPacket(seq uint16, ssrc uint32, payload []byte) []byte {
 	b[8], b[9], b[10], b[11] = byte(ssrc>>24), byte(ssrc>>16), byte(ssrc>>8), byte(ssrc)
 	copy(b[12:], payload)
 	return b
+}
+
+// inviteThenCancel sends an INVITE, answers the 407, waits for a 180 and
+// cancels (RFC 3261 §9.1); it returns the INVITE's final status.
+func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	build := func(auth string, seq uint32) *sip.Request {
+		recipient := sip.Uri{Scheme: "sip", User: to, Host: "localhost"}
+		req := sip.NewRequest(sip.INVITE, recipient)
+		req.SetDestination(p.g.udp)
+		req.SetTransport("UDP")
+		from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "localhost"}, Params: sip.NewParams()}
+		from.Params.Add("tag", "cancel-test")
+		req.AppendHeader(from)
+		req.AppendHeader(&sip.ToHeader{Address: recipient, Params: sip.NewParams()})
+		cid := sip.CallIDHeader("cancel-" + p.user)
+		req.AppendHeader(&cid)
+		req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
+		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "127.0.0.1", Port: p.port()}})
+		if auth != "" {
+			req.AppendHeader(sip.NewHeader("Proxy-Authorization", auth))
+		}
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(p.sdp(""))
+		return req
+	}
+	first := build("", 1)
+	res, err := p.client.Do(ctx, first)
+	if err != nil || res.StatusCode != 407 {
+		t.Fatalf("want 407, got %v %v", res, err)
+	}
+	auth, err := answerChallengeHdr(res, "Proxy-Authenticate", "INVITE", first.Recipient.String(), p.user, p.pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := build(auth, 2)
+	tx, err := p.client.TransactionRequest(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Terminate()
+	for {
+		select {
+		case r := <-tx.Responses():
+			if r.StatusCode == 180 {
+				c := sip.NewRequest(sip.CANCEL, inv.Recipient)
+				c.AppendHeader(inv.Via().Clone())
+				c.AppendHeader(sip.HeaderClone(inv.From()))
+				c.AppendHeader(sip.HeaderClone(inv.To()))
+				c.AppendHeader(sip.HeaderClone(inv.CallID()))
+				c.AppendHeader(&sip.CSeqHeader{SeqNo: 2, MethodName: sip.CANCEL})
+				mf := sip.MaxForwardsHeader(70)
+				c.AppendHeader(&mf)
+				c.SetDestination(p.g.udp)
+				c.SetTransport("UDP")
+				c.SetBody(nil)
+				cres, err := p.client.Do(ctx, c, func(*sipgo.Client, *sip.Request) error { return nil })
+				if err != nil || cres.StatusCode != 200 {
+					t.Fatalf("CANCEL: %v %v", cres, err)
+				}
+				continue
+			}
+			if r.StatusCode >= 200 {
+				return r.StatusCode
+			}
+		case <-tx.Done():
+			t.Fatalf("INVITE transaction ended: %v", tx.Err())
+		}
+	}
+}
+
+// answerChallengeHdr answers the first challenge in header name.
+func answerChallengeHdr(res *sip.Response, name, method, uri, user, pass string) (string, error) {
+	h := res.GetHeader(name)
+	if h == nil {
+		return "", fmt.Errorf("no %s", name)
+	}
+	chal, err := digest.ParseChallenge(h.Value())
+	if err != nil {
+		return "", err
+	}
+	cred, err := digest.Digest(chal, digest.Options{Method: method, URI: uri, Username: user, Password: pass, Count: 1})
+	if err != nil {
+		return "", err
+	}
+	return cred.String(), nil
 }

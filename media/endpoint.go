@@ -19,6 +19,9 @@ type endpoint struct {
 	mu    sync.Mutex
 	mode  LatchMode
 	state atomic.Pointer[remoteState]
+	// signalled is set by the first setRemote; the inactivity clock waits
+	// for both legs.
+	signalled atomic.Bool
 
 	// stats per component, each written by that component's reader.
 	stats [2]counters
@@ -36,6 +39,7 @@ func (e *endpoint) setRemote(rtp, rtcp netip.AddrPort) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.state.Store(newRemoteState(e.mode, rtp, rtcp, e.state.Load()))
+	e.signalled.Store(true)
 }
 
 // setMode changes the latch mode and re-arms latching, keeping the signalled

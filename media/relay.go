@@ -15,7 +15,9 @@ const DefaultInactivityTimeout = 30 * time.Second
 // RelayConfig configures a Relay. The zero value works.
 type RelayConfig struct {
 	// InactivityTimeout stops the relay with ErrInactive when no RTP or
-	// RTCP packet was admitted from either leg for this long. Zero means
+	// RTCP packet was admitted from either leg for this long. The clock
+	// starts once both legs have had SetRemote (so a call still ringing,
+	// whose callee has not answered with SDP, is not cut). Zero means
 	// 30 s; a negative value disables the check.
 	InactivityTimeout time.Duration
 	// Logger receives latching and shutdown events; nil means
@@ -110,7 +112,8 @@ func (r *Relay) Done() <-chan struct{} { return r.done }
 
 // Err returns nil while the relay runs, then why it stopped: an error
 // wrapping ErrInactive (naming how long each leg was silent) after the
-// inactivity timeout, ErrClosed after Close.
+// inactivity timeout, ErrClosed after Close or when a socket was closed
+// from outside, or a read error if a socket kept failing.
 func (r *Relay) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -297,6 +297,7 @@ func TestRelayHold(t *testing.T) {
 func TestRelayInactivity(t *testing.T) {
 	leakCheck(t)
 	r := newRig(t, RelayConfig{InactivityTimeout: 150 * time.Millisecond})
+	started := time.Now()
 	r.relay.Start()
 	select {
 	case <-r.relay.Done():
@@ -309,6 +310,9 @@ func TestRelayInactivity(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "leg A") || !strings.Contains(err.Error(), "leg B") {
 		t.Errorf("error %q does not name the silent legs", err)
+	}
+	if elapsed := time.Since(started); elapsed < 150*time.Millisecond {
+		t.Errorf("stopped after %v, before the timeout", elapsed)
 	}
 	if r.pool.InUse() != 0 {
 		t.Errorf("ports not returned: InUse = %d", r.pool.InUse())
@@ -344,6 +348,41 @@ func TestRelayActivityKeepsAlive(t *testing.T) {
 	}
 	if !errors.Is(r.relay.Err(), ErrInactive) {
 		t.Fatalf("Err = %v", r.relay.Err())
+	}
+}
+
+// TestRelayInactivityWaitsForBothLegs: while one leg has no SDP yet (the
+// callee is still ringing), silence does not end the relay.
+func TestRelayInactivityWaitsForBothLegs(t *testing.T) {
+	leakCheck(t)
+	pool := newTestPool(t, 2, PortPoolConfig{})
+	a, err := pool.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pool.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 100 * time.Millisecond
+	rl := NewRelay(a, b, RelayConfig{InactivityTimeout: timeout, Logger: quietLogger()})
+	defer rl.Close()
+	rl.SetRemote(LegA, netip.MustParseAddrPort("127.0.0.1:9"), netip.AddrPort{})
+	rl.Start()
+	select {
+	case <-rl.Done():
+		t.Fatalf("relay stopped before leg B was signalled: %v", rl.Err())
+	case <-time.After(4 * timeout):
+	}
+	// A hold without address still counts as signalled.
+	rl.SetRemote(LegB, netip.AddrPortFrom(netip.IPv4Unspecified(), 0), netip.AddrPort{})
+	select {
+	case <-rl.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("relay did not stop")
+	}
+	if !errors.Is(rl.Err(), ErrInactive) {
+		t.Fatalf("Err = %v", rl.Err())
 	}
 }
 

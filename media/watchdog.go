@@ -6,7 +6,9 @@ import (
 )
 
 // supervise runs for the relay's life: it watches for inactivity and, once
-// the relay stops, waits for the readers and closes done.
+// the relay stops, waits for the readers and closes done. Activity is
+// sampled from the readers' counters every tick, so the packet path pays
+// nothing for it.
 func (r *Relay) supervise() {
 	defer close(r.done)
 	defer r.wg.Wait()
@@ -29,6 +31,12 @@ func (r *Relay) supervise() {
 		case <-r.quit:
 			return
 		case now := <-t.C:
+			if !r.ends[LegA].signalled.Load() || !r.ends[LegB].signalled.Load() {
+				// Not both legs know their peer yet (call set-up): the
+				// clock has not started.
+				lastHeard = [2]time.Time{now, now}
+				continue
+			}
 			for i, e := range r.ends {
 				if n := e.activity(); n != seen[i] {
 					seen[i] = n
