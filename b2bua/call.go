@@ -276,6 +276,8 @@ func (c *call) cleanup() {
 		}
 	}
 	c.s.calls.remove(c, c.keys)
+	c.s.counters.rtpAtoB.Add(stats.AtoB.RTPPackets)
+	c.s.counters.rtpBtoA.Add(stats.BtoA.RTPPackets)
 	done := make(chan struct{})
 	go func() { c.wg.Wait(); close(done) }()
 	select {

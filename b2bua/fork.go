@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -64,14 +65,7 @@ func (c *call) newFork(b location.Binding, callID, fromTag string, offer []byte)
 		return nil, err
 	}
 	from, to := c.invite.From(), c.invite.To()
-	transport := b.Transport
-	dest := b.Source
-	if transport == "WS" || transport == "WSS" {
-		transport, dest = "WS", b.ConnID
-	}
-	if dest == "" {
-		dest = fmt.Sprintf("%s:%d", target.Host, portOr(target.Port, 5060))
-	}
+	transport, dest := bindingDest(b, target)
 	l := &leg{
 		name:         "callee",
 		callID:       callID,
@@ -100,6 +94,35 @@ func (c *call) newFork(b location.Binding, callID, fromTag string, offer []byte)
 		req.SetBody(nil)
 	}
 	return &fork{leg: l, req: req}, nil
+}
+
+// bindingDest chooses the transport and next hop for a binding. WebSocket
+// flows go down their own socket (RFC 7118 §5); RFC 5626 flows and
+// connection-oriented registrations reuse the registering flow; a UDP
+// contact whose IP differs from the REGISTER's source sits behind NAT and is
+// reached at the source (as received/rport tell, RFC 3581 §4); otherwise the
+// Contact itself is the target (RFC 3261 §10.3: third-party registrations).
+func bindingDest(b location.Binding, target sip.Uri) (string, string) {
+	switch b.Transport {
+	case "WS", "WSS":
+		return "WS", b.ConnID
+	case "TCP", "TLS":
+		if b.Source != "" {
+			return b.Transport, b.Source
+		}
+	}
+	contact := fmt.Sprintf("%s:%d", target.Host, portOr(target.Port, 5060))
+	if b.Source == "" {
+		return b.Transport, contact
+	}
+	if b.RegID != 0 {
+		return b.Transport, b.Source
+	}
+	srcHost, _ := hostPort(b.Source)
+	if ip, err := netip.ParseAddr(target.Host); err == nil && ip.String() == srcHost {
+		return b.Transport, contact
+	}
+	return b.Transport, b.Source
 }
 
 // sendFork starts the client transaction and pumps its responses into the
@@ -223,6 +246,7 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 		c.ackFork(f, nil)
 	}
 	c.state = stateAnswered
+	c.s.counters.answered.Add(1)
 	c.answer200 = c.respondCaller(200, "OK", body)
 	c.log.Info("call answered", "callee_call_id", f.leg.callID, "target", f.leg.remoteTarget.String(),
 		"setup_ms", timeNow().Sub(c.started).Milliseconds())

@@ -117,11 +117,31 @@ func newPhone(t testing.TB, transport, target string) *sipPhone {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	opts := []sipgo.ClientOption{sipgo.WithClientHostname("127.0.0.1")}
+	var pc net.PacketConn
+	if transport == "UDP" {
+		// Send from a socket we own and close first at the end: sipgo's
+		// own per-destination UDP sockets can outlive its Close.
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, _ := sipgo.NewServer(ua)
+		go func() { _ = srv.ServeUDP(pc) }()
+		eventually(t, 2*time.Second, "phone listener", func() bool { return ua.TransportLayer().Pool("udp").Size() > 0 })
+		opts = append(opts, sipgo.WithClientConnectionAddr(pc.LocalAddr().String()))
+	}
+	c, err := sipgo.NewClient(ua, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close(); _ = ua.Close() })
+	t.Cleanup(func() {
+		if pc != nil {
+			_ = pc.Close()
+		}
+		_ = c.Close()
+		_ = ua.Close()
+	})
 	return &sipPhone{ua: ua, client: c, transport: transport, target: target, cseq: 1}
 }
 

@@ -53,6 +53,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 		c.release()
 		return err
 	}
+	s.counters.started.Add(1)
 	c.run(bindings)
 	return nil
 }

@@ -47,9 +47,10 @@ type Server struct {
 	ws    *wsgw.Server
 	wsl   *connListener
 
-	client *sipgo.Client
-	ports  *media.PortPool
-	calls  *callTable
+	client   *sipgo.Client
+	counters counters
+	ports    *media.PortPool
+	calls    *callTable
 
 	// Listening addresses, recorded as listeners start.
 	addrMu    sync.RWMutex

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callgate/callgate/b2bua"
 )
 
 // sippPath finds the sipp binary (Debian package sip-tester). The README's
@@ -74,4 +76,75 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// startSippUAS runs sipp's built-in UAS with RTP echo on a loopback port
+// for at most calls calls; it is stopped by PID when the test ends.
+func startSippUAS(t *testing.T, sipp string, calls int) int {
+	t.Helper()
+	port := freeUDPPort(t)
+	dir := t.TempDir()
+	cmd := exec.Command(sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)), "-rtp_echo",
+		"-m", strconv.Itoa(calls), "-nostdin", "-trace_err", "-error_file", filepath.Join(dir, "uas-errors.log"))
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sipp uas: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	// Wait until the UAS listens (its port is taken).
+	eventually(t, 5*time.Second, "sipp uas to listen", func() bool {
+		c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			return true
+		}
+		_ = c.Close()
+		return false
+	})
+	return port
+}
+
+// TestSippCallsThroughGateway: sipp UAC (answering the 407, playing G.711
+// audio) → callgate → sipp UAS (echoing RTP), three calls over UDP.
+func TestSippCallsThroughGateway(t *testing.T) {
+	sipp := sippPath(t)
+	g := startGateway(t, func(c *b2bua.Config) { c.Media.BindIP = loopbackIP })
+	uasPort := startSippUAS(t, sipp, 3)
+	// Register the UAS's address for user 1001.
+	reg := newPhone(t, "UDP", g.udp)
+	contact := "<sip:1001@127.0.0.1:" + strconv.Itoa(uasPort) + ">"
+	if res := reg.register(t, regReq{user: "1001", pass: testUsers["1001"], expires: 600, contacts: []string{contact}}); res.StatusCode != 200 {
+		t.Fatalf("register uas: %s", res.StartLine())
+	}
+
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "calls.csv")
+	_ = os.WriteFile(csv, []byte("SEQUENTIAL\n1000;[authentication username=1000 password="+testUsers["1000"]+"];1001;\n"), 0o600)
+	scenario, _ := filepath.Abs("testdata/sipp/uac_auth_media.xml")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sipp, g.udp, "-sf", scenario, "-inf", csv, "-t", "u1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)),
+		"-m", "3", "-l", "2", "-r", "5", "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err",
+		"-error_file", filepath.Join(dir, "uac-errors.log"))
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		errs, _ := os.ReadFile(filepath.Join(dir, "uac-errors.log"))
+		t.Fatalf("sipp uac failed: %v\n%s\n%s", err, tail(string(out), 3000), tail(string(errs), 3000))
+	}
+	eventually(t, 5*time.Second, "calls to end", func() bool { return g.srv.ActiveCalls() == 0 })
+	st := g.srv.Stats()
+	t.Logf("gateway stats after sipp: %+v", st)
+	if st.CallsAnswered != 3 {
+		t.Fatalf("answered %d calls, want 3", st.CallsAnswered)
+	}
+	// The pcap holds several seconds of 20 ms A-law frames; each call plays
+	// ~2 s of it before BYE, and the UAS echoes every packet.
+	if st.RTPCallerToCallee < 150 || st.RTPCalleeToCaller < 150 {
+		t.Fatalf("too little RTP relayed: %+v", st)
+	}
 }

@@ -103,10 +103,12 @@ func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
 	go func() { _ = srv.ServeUDP(pc) }()
 	eventually(t, 2*time.Second, "phone listener", func() bool { return ua.TransportLayer().Pool("udp").Size() > 0 })
 	t.Cleanup(func() {
+		// Stop receiving first so nothing arriving during teardown makes the
+		// stack open a fresh socket after its pool was cleared.
+		_ = pc.Close()
 		_ = p.rtp.Close()
 		_ = client.Close()
 		_ = ua.Close()
-		_ = pc.Close()
 	})
 	return p
 }

@@ -46,7 +46,7 @@ type Relay struct {
 }
 
 // NewRelay returns a relay between the peers of socket pairs a (leg A) and b
-// (leg B). The relay owns the pairs from now on: Close closes them. Call
+// (leg B), both non-nil. The relay owns the pairs from now on: Close closes them. Call
 // SetRemote for each leg and Start.
 func NewRelay(a, b *SocketPair, cfg RelayConfig) *Relay {
 	timeout := cfg.InactivityTimeout
