@@ -7,7 +7,7 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DEB_PACKAGES := sip-tester
 
-.PHONY: run test deps vet lint unit fuzz bench build
+.PHONY: run test deps vet lint unit fuzz bench bench-calls build
 
 run:
 	$(GO) run ./cmd/callgate
@@ -47,3 +47,7 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Signalling capacity: sipp → callgate → sipp at rising rates, 20 s each.
+bench-calls: deps
+	$(GO) run ./cmd/callbench -duration 20s

@@ -21,6 +21,9 @@ import (
 	"github.com/gobwas/ws"
 )
 
+// udpBufferSize is the socket buffer asked for on SIP UDP listeners.
+const udpBufferSize = 4 << 20
+
 // stackLoggerOnce guards sipgo's global logger.
 var stackLoggerOnce sync.Once
 
@@ -169,6 +172,12 @@ func (s *Server) addCloser(c func() error) error {
 func (s *Server) ServeUDP(pc net.PacketConn) error {
 	if err := s.addCloser(pc.Close); err != nil {
 		return err
+	}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		// Bursts of signalling overflow the default 208 KiB buffer long
+		// before the CPU is busy; the kernel caps this at rmem_max.
+		_ = uc.SetReadBuffer(udpBufferSize)
+		_ = uc.SetWriteBuffer(udpBufferSize)
 	}
 	s.log.Info("SIP listening", "transport", "udp", "addr", pc.LocalAddr().String())
 	s.recordListener("UDP", pc.LocalAddr())

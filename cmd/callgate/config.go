@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -27,6 +28,8 @@ type fileConfig struct {
 	Registrar  registrarConfig `yaml:"registrar"`
 	Auth       authConfig      `yaml:"auth"`
 	Users      []userConfig    `yaml:"users"`
+	Calls      callsConfig     `yaml:"calls"`
+	Media      mediaConfig     `yaml:"media"`
 	Log        logConfig       `yaml:"log"`
 }
 
@@ -68,6 +71,22 @@ type userConfig struct {
 	Password  string `yaml:"password"`
 	HA1MD5    string `yaml:"ha1_md5"`
 	HA1SHA256 string `yaml:"ha1_sha256"`
+}
+
+type callsConfig struct {
+	RingTimeout     duration `yaml:"ring_timeout"`
+	MaxCalls        int      `yaml:"max_calls"`
+	MaxCallsPerUser int      `yaml:"max_calls_per_user"`
+}
+
+type mediaConfig struct {
+	BindIP            string   `yaml:"bind_ip"`
+	AdvertiseIP       string   `yaml:"advertise_ip"`
+	PortMin           int      `yaml:"port_min"`
+	PortMax           int      `yaml:"port_max"`
+	Quarantine        duration `yaml:"quarantine"`
+	InactivityTimeout duration `yaml:"inactivity_timeout"`
+	LatchAny          bool     `yaml:"latch_any"`
 }
 
 type logConfig struct {
@@ -149,6 +168,10 @@ func sectionOf(typ string) string {
 		return "users[]."
 	case "logConfig":
 		return "log."
+	case "callsConfig":
+		return "calls."
+	case "mediaConfig":
+		return "media."
 	}
 	return ""
 }
@@ -216,6 +239,22 @@ func (fc fileConfig) validate() error {
 		}
 		if u.HA1SHA256 != "" && (len(u.HA1SHA256) != 64 || !hexOf.MatchString(u.HA1SHA256)) {
 			return &configError{Key: key + ".ha1_sha256", Msg: "must be 64 hex digits"}
+		}
+	}
+	if fc.Calls.RingTimeout < 0 || fc.Calls.MaxCalls < 0 || fc.Calls.MaxCallsPerUser < 0 {
+		return &configError{Key: "calls", Msg: "values must not be negative"}
+	}
+	for key, ip := range map[string]string{"media.bind_ip": fc.Media.BindIP, "media.advertise_ip": fc.Media.AdvertiseIP} {
+		if ip != "" {
+			if _, err := netip.ParseAddr(ip); err != nil {
+				return &configError{Key: key, Msg: fmt.Sprintf("%q is not an IP address", ip)}
+			}
+		}
+	}
+	m := fc.Media
+	if m.PortMin != 0 || m.PortMax != 0 {
+		if m.PortMin < 1024 || m.PortMax > 65535 || m.PortMax-m.PortMin < 3 {
+			return &configError{Key: "media.port_min", Msg: "port range must lie within 1024–65535 and hold at least two RTP/RTCP pairs"}
 		}
 	}
 	switch strings.ToLower(fc.Log.Level) {

@@ -15,9 +15,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -39,7 +41,7 @@ func main() {
 
 // flags are the command-line options; set ones override the file.
 type flags struct {
-	config, data, udp, tcp, tls, http, logLevel string
+	config, data, udp, tcp, tls, http, logLevel, cpuProfile string
 }
 
 // run is main with its context and outputs injectable; it serves until ctx
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.tls, "sip-tls", "", "SIP over TLS listen `addr` (needs tls.cert_file/key_file)")
 	fs.StringVar(&f.http, "http", "", "HTTP/WebSocket listen `addr` (default :8080)")
 	fs.StringVar(&f.logLevel, "log-level", "", "log `level`: debug, info, warn, error")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `file` until shutdown")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -68,6 +71,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(fc.Log, stderr)
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "callgate:", err)
+			return 2
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintln(stderr, "callgate:", err)
+			return 2
+		}
+		defer func() { pprof.StopCPUProfile(); _ = pf.Close() }()
+	}
 
 	if err := serve(ctx, fc, log, stdout); err != nil {
 		log.Error("callgate stopped", "error", err)
@@ -166,6 +181,18 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 			MaxExpires:     time.Duration(fc.Registrar.MaxExpires),
 			DefaultExpires: time.Duration(fc.Registrar.DefaultExpires),
 		},
+		Calls: b2bua.CallConfig{
+			RingTimeout:     time.Duration(fc.Calls.RingTimeout),
+			MaxCalls:        fc.Calls.MaxCalls,
+			MaxCallsPerUser: fc.Calls.MaxCallsPerUser,
+		},
+		Media: b2bua.MediaConfig{
+			PortMin:           fc.Media.PortMin,
+			PortMax:           fc.Media.PortMax,
+			Quarantine:        time.Duration(fc.Media.Quarantine),
+			InactivityTimeout: time.Duration(fc.Media.InactivityTimeout),
+			LatchAny:          fc.Media.LatchAny,
+		},
 		WS: wsgw.Config{
 			Path:           fc.WebSocket.Path,
 			AllowedOrigins: fc.WebSocket.AllowedOrigins,
@@ -173,6 +200,12 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 			PingInterval:   time.Duration(fc.WebSocket.PingInterval),
 			Static:         webclient.Handler(),
 		},
+	}
+	if fc.Media.BindIP != "" {
+		cfg.Media.BindIP = netip.MustParseAddr(fc.Media.BindIP)
+	}
+	if fc.Media.AdvertiseIP != "" {
+		cfg.Media.AdvertiseIP = netip.MustParseAddr(fc.Media.AdvertiseIP)
 	}
 	for _, a := range fc.Auth.Algorithms {
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))

@@ -1,0 +1,306 @@
+// Command callbench measures callgate's signalling capacity: sipp callers
+// answer callgate's digest challenge and place calls through it to a sipp
+// UAS, at rising rates, each held for a fixed time. It prints the highest
+// rate sustained with zero failed calls and callgate's CPU use at each step.
+//
+// Every call is a full B2BUA call: 407 challenge, INVITE forked to the
+// registered UAS with a rewritten SDP and two RTP port pairs allocated, ACK,
+// BYE. All traffic stays on 127.0.0.1.
+//
+//	go run ./cmd/callbench -rates 500,1000,2000,3000 -duration 20s
+package main
+
+import (
+	"bufio"
+	_ "embed"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cpuProfile, when set, is passed to callgate's -cpuprofile.
+var cpuProfile string
+
+//go:embed uac_auth.xml
+var uacScenario []byte
+
+func main() {
+	rates := flag.String("rates", "250,500,1000,1500,2000,2500,3000,3500,4000", "call rates to try, calls/s, ascending")
+	dur := flag.Duration("duration", 20*time.Second, "how long each rate is held")
+	bin := flag.String("callgate", "", "callgate binary (default: build ./cmd/callgate)")
+	profile := flag.String("cpuprofile", "", "have callgate write a CPU profile to this file")
+	flag.Parse()
+	cpuProfile = *profile
+	if err := run(*rates, *dur, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "callbench:", err)
+		os.Exit(1)
+	}
+}
+
+// step is the outcome of one rate.
+type step struct {
+	rate    int
+	ok      bool
+	failed  int
+	elapsed time.Duration
+	cpu     float64 // callgate CPU, percent of one core
+	detail  string
+}
+
+func run(rateList string, dur time.Duration, bin string) error {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		return fmt.Errorf("sipp not installed (apt-get install sip-tester)")
+	}
+	dir, err := os.MkdirTemp("", "callbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if os.Getenv("CALLBENCH_KEEP") != "" {
+		fmt.Println("work dir:", dir)
+	}
+	if bin == "" {
+		bin = filepath.Join(dir, "callgate")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/callgate")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build callgate: %w", err)
+		}
+	}
+	gw, err := startCallgate(bin, dir)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+
+	uasPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	uas := exec.Command(sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", strconv.Itoa(uasPort), "-nostdin",
+		"-max_socket", "65000", "-buff_size", "4194304")
+	uas.Dir = dir
+	if err := uas.Start(); err != nil {
+		return fmt.Errorf("start sipp uas: %w", err)
+	}
+	defer func() { _ = uas.Process.Kill(); _ = uas.Wait() }()
+	time.Sleep(300 * time.Millisecond)
+	if err := registerContact(gw.sipUDP, "1001", gw.passwords["1001"], fmt.Sprintf("sip:1001@127.0.0.1:%d", uasPort)); err != nil {
+		return fmt.Errorf("register uas: %w", err)
+	}
+
+	scenario := filepath.Join(dir, "uac_auth.xml")
+	if err := os.WriteFile(scenario, uacScenario, 0o600); err != nil {
+		return err
+	}
+	csv := filepath.Join(dir, "users.csv")
+	line := "1000;[authentication username=1000 password=" + gw.passwords["1000"] + "];1001;\n"
+	if err := os.WriteFile(csv, []byte("SEQUENTIAL\n"+line), 0o600); err != nil {
+		return err
+	}
+
+	fmt.Printf("callbench: %d cores, each rate held %s, sipp UAC → callgate → sipp UAS on 127.0.0.1\n", numCPU(), dur)
+	fmt.Printf("%8s  %8s  %8s  %10s  %s\n", "calls/s", "result", "failed", "callgate", "elapsed")
+	best := 0
+	for _, f := range strings.Split(rateList, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || rate <= 0 {
+			return fmt.Errorf("bad rate %q", f)
+		}
+		st := runRate(sipp, gw, scenario, csv, dir, rate, dur)
+		result := "ok"
+		if !st.ok {
+			result = "FAILED"
+		}
+		fmt.Printf("%8d  %8s  %8d  %9.0f%%  %s %s\n", rate, result, st.failed, st.cpu, st.elapsed.Round(100*time.Millisecond), st.detail)
+		if !st.ok {
+			break
+		}
+		best = rate
+		time.Sleep(2 * time.Second) // let quarantined RTP ports return
+	}
+	fmt.Printf("highest rate sustained %s with zero failed calls: %d calls/s\n", dur, best)
+	return nil
+}
+
+// runRate drives one rate for dur and reports the outcome.
+func runRate(sipp string, gw *gateway, scenario, csv, dir string, rate int, dur time.Duration) step {
+	total := int(float64(rate) * dur.Seconds())
+	port, _ := freePort()
+	errFile := filepath.Join(dir, fmt.Sprintf("uac-%d-errors.log", rate))
+	cmd := exec.Command(sipp, gw.sipUDP, "-sf", scenario, "-inf", csv, "-t", "u1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-r", strconv.Itoa(rate), "-m", strconv.Itoa(total), "-l", strconv.Itoa(rate*10),
+		"-timeout", strconv.Itoa(int((dur+60*time.Second).Seconds()))+"s", "-timeout_error", "-nostdin",
+		"-max_socket", "65000", "-buff_size", "4194304", "-trace_err", "-error_file", errFile)
+	cmd.Dir = dir
+	out, _ := os.Create(filepath.Join(dir, fmt.Sprintf("uac-%d.out", rate)))
+	cmd.Stdout, cmd.Stderr = out, out
+	cpu0 := gw.cpuTime()
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	cpu := (gw.cpuTime() - cpu0).Seconds() / elapsed.Seconds() * 100
+	_ = out.Close()
+	st := step{rate: rate, elapsed: elapsed, cpu: cpu, ok: err == nil}
+	if raw, rerr := os.ReadFile(out.Name()); rerr == nil {
+		st.failed = failedCalls(string(raw))
+	}
+	// sipp falls behind silently when the target cannot keep the rate:
+	// a run that took much longer than planned did not sustain it.
+	if elapsed > dur+dur/10+2*time.Second {
+		st.ok = false
+		st.detail = "(rate not sustained)"
+	}
+	if st.failed > 0 {
+		st.ok = false
+	}
+	if !st.ok {
+		if raw, rerr := os.ReadFile(errFile); rerr == nil && len(raw) > 0 {
+			st.detail += "\n" + tail(string(raw), 1500)
+		} else if raw, rerr := os.ReadFile(out.Name()); rerr == nil {
+			st.detail += "\n" + tail(string(raw), 1500)
+		}
+	}
+	return st
+}
+
+// failedCalls reads "Failed call" from sipp's final statistics screen.
+func failedCalls(out string) int {
+	n := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "Failed call") {
+			f := strings.Split(l, "|")
+			if len(f) >= 3 {
+				if v, err := strconv.Atoi(strings.TrimSpace(f[2])); err == nil {
+					n = v
+				}
+			}
+		}
+	}
+	return n
+}
+
+// gateway is a running callgate process.
+type gateway struct {
+	cmd       *exec.Cmd
+	sipUDP    string
+	passwords map[string]string
+}
+
+func startCallgate(bin, dir string) (*gateway, error) {
+	cfg := filepath.Join(dir, "callgate.yaml")
+	yaml := `listen:
+  sip_udp: "127.0.0.1:0"
+  sip_tcp: "off"
+  http: "off"
+calls:
+  max_calls: 100000
+  max_calls_per_user: 100000
+media:
+  bind_ip: 127.0.0.1
+  advertise_ip: 127.0.0.1
+  port_min: 10000
+  port_max: 59999
+  quarantine: 1s
+log:
+  level: warn
+`
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"-config", cfg, "-data", filepath.Join(dir, "data")}
+	if cpuProfile != "" {
+		abs, _ := filepath.Abs(cpuProfile)
+		args = append(args, "-cpuprofile", abs)
+	}
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	g := &gateway{cmd: cmd, passwords: map[string]string{}}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		l := sc.Text()
+		switch {
+		case strings.HasPrefix(l, "sip_udp="):
+			g.sipUDP = strings.TrimPrefix(l, "sip_udp=")
+		case strings.HasPrefix(l, "user="):
+			var u, p string
+			if _, err := fmt.Sscanf(l, "user=%s password=%s", &u, &p); err == nil {
+				g.passwords[u] = p
+			}
+		}
+		if g.sipUDP != "" && len(g.passwords) == 2 {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	if g.sipUDP == "" {
+		g.stop()
+		return nil, fmt.Errorf("callgate did not start")
+	}
+	return g, nil
+}
+
+func (g *gateway) stop() {
+	_ = g.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = g.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = g.cmd.Process.Kill()
+	}
+}
+
+// cpuTime reads the process's user+system CPU time from /proc.
+func (g *gateway) cpuTime() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+func freePort() (int, error) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+func numCPU() int {
+	raw, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(raw), "processor\t:")
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
