@@ -25,6 +25,7 @@ type callState int
 const (
 	stateRinging callState = iota
 	stateAnswered
+	stateClosing // the caller's side is over; waiting for forks to finish
 	stateEnded
 )
 
@@ -63,6 +64,8 @@ type call struct {
 	relay            *media.Relay
 	originA, originB media.Origin
 
+	closeCause      error       // why a closing call ends
+	closeTimer      *time.Timer // bounds stateClosing
 	pending         *reinvite // a re-INVITE or UPDATE we forwarded and await
 	lastReinviteAck *reinvite // offerless re-INVITE answered; its ACK carries the answer
 	keys            []string
@@ -233,15 +236,45 @@ func (c *call) hangup(cause error) {
 		case errors.Is(cause, ErrMediaTimeout):
 			code, reason = 408, "Media Timeout"
 		}
-		c.cancelForks(nil)
 		c.respondCaller(code, reason, nil)
+		c.closeAfterForks(cause)
+		return
 	case stateAnswered:
 		c.sendBye(c.caller)
 		if c.callee != nil {
 			c.sendBye(c.callee)
 		}
+	case stateClosing:
+		if errors.Is(cause, ErrShutdown) {
+			break // end now; the forks' transactions die with the stack
+		}
+		return
 	}
 	c.end(cause)
+}
+
+// closeAfterForks cancels every pending fork and ends the call once each
+// has a final response, so that a 2xx crossing the CANCEL is still ACKed
+// and hung up (RFC 3261 §9.1, §15); 64*T1 bounds the wait.
+func (c *call) closeAfterForks(cause error) {
+	c.state = stateClosing
+	c.closeCause = cause
+	c.cancelForks(nil)
+	c.closeTimer = c.after(64*timerT1, func() { c.end(c.closeCause) })
+	c.checkClosing()
+}
+
+// checkClosing ends a closing call when no fork is pending any more.
+func (c *call) checkClosing() {
+	if c.state != stateClosing {
+		return
+	}
+	for _, f := range c.forks {
+		if f.final == 0 && f.tx != nil {
+			return
+		}
+	}
+	c.end(c.closeCause)
 }
 
 // end records the cause and stops the call's goroutine.
@@ -256,7 +289,7 @@ func (c *call) end(cause error) {
 // cleanup releases everything the call holds; it runs on the call's
 // goroutine after the loop.
 func (c *call) cleanup() {
-	for _, t := range []*time.Timer{c.ringTimer, c.retransmit, c.noAck} {
+	for _, t := range []*time.Timer{c.ringTimer, c.retransmit, c.noAck, c.closeTimer} {
 		if t != nil {
 			t.Stop()
 		}

@@ -177,6 +177,7 @@ func (c *call) onForkResponse(f *fork, res *sip.Response) {
 		f.finalRes = res
 		c.log.Info("callee binding refused", "status", code, "target", f.leg.remoteTarget.String())
 		c.checkAllFailed()
+		c.checkClosing()
 		return
 	}
 	if f.cancelWanted && !f.cancelled {
@@ -215,6 +216,7 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 		// dialog and end it at once (RFC 3261 §15, §9.1).
 		c.ackFork(f, nil)
 		c.sendBye(f.leg)
+		c.checkClosing()
 		return
 	}
 	c.winner, c.callee = f, f.leg
@@ -326,6 +328,7 @@ func (c *call) onForkGone(f *fork, err error) {
 	}
 	c.log.Info("callee binding unreachable", "target", f.leg.remoteTarget.String(), "error", err)
 	c.checkAllFailed()
+	c.checkClosing()
 }
 
 // checkAllFailed answers the caller once every fork has failed, with the
@@ -464,16 +467,24 @@ func (c *call) fireAndForget(req *sip.Request, what string) {
 }
 
 // onCallerCancel: the caller gave up before the answer. sipgo has already
-// answered the CANCEL with 200 and the INVITE with 487.
+// answered the CANCEL with 200 and the INVITE with 487, so a 2xx we relayed
+// at the same moment never reached the caller: hang up that callee too.
 func (c *call) onCallerCancel() {
-	if c.state != stateRinging {
-		return
+	switch c.state {
+	case stateRinging:
+		c.closeAfterForks(ErrCallerCancel)
+	case stateAnswered:
+		if !c.acked {
+			if c.delayedOffer && c.winner != nil {
+				c.ackFork(c.winner, nil)
+			}
+			c.sendBye(c.callee)
+			c.end(ErrCallerCancel)
+		}
 	}
-	c.cancelForks(nil)
-	c.end(ErrCallerCancel)
 }
 
-// onRingTimeout: nobody answered in time.
+// onRingTimeout: nobody answered in time (hangup answers 480 and cancels).
 func (c *call) onRingTimeout() {
 	if c.state != stateRinging {
 		return

@@ -232,6 +232,9 @@ func (s *Server) HTTPHandler() http.Handler { return s.ws.Handler() }
 // listeners and the location store, and waits for its goroutines or ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		// Calls first: new ones get 503, active ones get time to finish and
+		// are then hung up with BYE while the stack can still send it.
+		s.drainCalls(ctx)
 		s.mu.Lock()
 		s.cancel()
 		closers := s.closers
@@ -239,7 +242,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 
 		var errs []error
-		s.drainCalls(ctx)
 		if err := s.ws.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("websocket shutdown: %w", err))
 		}

@@ -295,6 +295,13 @@ func rtpPacket(seq uint16, ssrc uint32, payload []byte) []byte {
 // cancels (RFC 3261 §9.1); it returns the INVITE's final status.
 func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
 	t.Helper()
+	return p.inviteThenCancelAfter(t, to, 0)
+}
+
+// inviteThenCancelAfter is inviteThenCancel with a pause between the 180
+// and the CANCEL; a 200 that arrives first is acknowledged and hung up.
+func (p *deskPhone) inviteThenCancelAfter(t testing.TB, to string, pause time.Duration) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	build := func(auth string, seq uint32) *sip.Request {
@@ -306,7 +313,7 @@ func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
 		from.Params.Add("tag", "cancel-test")
 		req.AppendHeader(from)
 		req.AppendHeader(&sip.ToHeader{Address: recipient, Params: sip.NewParams()})
-		cid := sip.CallIDHeader("cancel-" + p.user)
+		cid := sip.CallIDHeader("cancel-" + p.user + "-" + strconv.FormatInt(callCounter.Add(1), 10))
 		req.AppendHeader(&cid)
 		req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
 		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "127.0.0.1", Port: p.port()}})
@@ -317,6 +324,7 @@ func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
 		req.SetBody(p.sdp(""))
 		return req
 	}
+	callCounter.Add(1)
 	first := build("", 1)
 	res, err := p.client.Do(ctx, first)
 	if err != nil || res.StatusCode != 407 {
@@ -336,6 +344,7 @@ func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
 		select {
 		case r := <-tx.Responses():
 			if r.StatusCode == 180 {
+				time.Sleep(pause)
 				c := sip.NewRequest(sip.CANCEL, inv.Recipient)
 				c.AppendHeader(inv.Via().Clone())
 				c.AppendHeader(sip.HeaderClone(inv.From()))
@@ -353,7 +362,11 @@ func (p *deskPhone) inviteThenCancel(t testing.TB, to string) int {
 				}
 				continue
 			}
-			if r.StatusCode >= 200 {
+			if r.StatusCode >= 200 && r.StatusCode < 300 {
+				p.ackAndBye(ctx, t, inv, r)
+				return r.StatusCode
+			}
+			if r.StatusCode >= 300 {
 				return r.StatusCode
 			}
 		case <-tx.Done():
@@ -377,4 +390,26 @@ func answerChallengeHdr(res *sip.Response, name, method, uri, user, pass string)
 		return "", err
 	}
 	return cred.String(), nil
+}
+
+// ackAndBye confirms a 2xx to inv and hangs up at once.
+func (p *deskPhone) ackAndBye(ctx context.Context, t testing.TB, inv *sip.Request, res *sip.Response) {
+	t.Helper()
+	target := res.Contact().Address
+	mk := func(m sip.RequestMethod, seq uint32) *sip.Request {
+		r := sip.NewRequest(m, target)
+		r.AppendHeader(sip.HeaderClone(inv.From()))
+		r.AppendHeader(sip.HeaderClone(res.To()))
+		r.AppendHeader(sip.HeaderClone(inv.CallID()))
+		r.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: m})
+		r.SetDestination(p.g.udp)
+		r.SetTransport("UDP")
+		return r
+	}
+	if err := p.client.WriteRequest(mk(sip.ACK, inv.CSeq().SeqNo)); err != nil {
+		t.Fatalf("ACK: %v", err)
+	}
+	if res, err := p.client.Do(ctx, mk(sip.BYE, inv.CSeq().SeqNo+1)); err != nil || res.StatusCode != 200 {
+		t.Fatalf("BYE after a 200 that crossed the CANCEL: %v %v", res, err)
+	}
 }

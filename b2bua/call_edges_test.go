@@ -1,0 +1,110 @@
+package b2bua_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callgate/callgate/b2bua"
+	"github.com/emiago/sipgo/sip"
+)
+
+func TestCallLimits(t *testing.T) {
+	g, alice, bob := twoPhones(t, func(c *b2bua.Config) { c.Calls.MaxCallsPerUser = 1 })
+	bob.setPlan(answerPlan{ring: true, code: 200})
+	ctx := ctx10(t)
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("first call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	if code, _ := callCode(t, alice, "1001"); code != 486 {
+		t.Fatalf("second call of the same user: %d, want 486", code)
+	}
+	_ = sess.Bye(ctx)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+
+	g2, alice2, bob2 := twoPhones(t, func(c *b2bua.Config) { c.Calls.MaxCalls = 1 })
+	bob2.setPlan(answerPlan{ring: true, code: 200})
+	sess, code, err = alice2.call(ctx, "1001", alice2.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("first call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	carol := newDeskPhone(t, g2, "1002")
+	if code, _ := callCode(t, carol, "1001"); code != 503 {
+		t.Fatalf("call over the global limit: %d, want 503", code)
+	}
+	_ = sess.Bye(ctx)
+}
+
+func TestMaxForwardsZeroIsALoop(t *testing.T) {
+	g, alice, _ := twoPhones(t, nil)
+	ph := &sipPhone{ua: alice.ua, client: alice.client, transport: "UDP", target: g.udp}
+	msg := "INVITE sip:1001@localhost SIP/2.0\r\nFrom: <sip:1000@localhost>;tag=mf\r\nTo: <sip:1001@localhost>\r\n" +
+		"Call-ID: mf-zero\r\nCSeq: 1 INVITE\r\nMax-Forwards: 0\r\nContact: <sip:1000@" + alice.addr + ">\r\nContent-Length: 0\r\n\r\n"
+	m, err := sip.ParseMessage([]byte(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := m.(*sip.Request)
+	req.SetDestination(g.udp)
+	req.SetTransport("UDP")
+	if res := ph.do(t, req); res.StatusCode != 483 {
+		t.Fatalf("Max-Forwards 0: %s, want 483", res.StartLine())
+	}
+}
+
+func TestShutdownDrainsCalls(t *testing.T) {
+	g, alice, bob := twoPhones(t, nil)
+	ctx := ctx10(t)
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	done := make(chan error, 1)
+	go func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
+		defer cancel()
+		done <- g.srv.Shutdown(sctx)
+	}()
+	// New calls are refused while the active one may finish.
+	time.Sleep(100 * time.Millisecond)
+	carol := newDeskPhone(t, g, "1002")
+	if code, _ := callCode(t, carol, "1001"); code != 503 {
+		t.Fatalf("call during shutdown: %d, want 503", code)
+	}
+	// Past the grace period the active call is hung up on both sides.
+	wait(t, alice.byes, 3*time.Second, "BYE at alice on shutdown")
+	wait(t, bob.byes, 3*time.Second, "BYE at bob on shutdown")
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
+	if n := g.srv.ActiveCalls(); n != 0 {
+		t.Fatalf("%d calls left after shutdown", n)
+	}
+}
+
+func TestCancelCrossesAnswer(t *testing.T) {
+	// The callee answers at the very moment the caller cancels: whichever
+	// wins, no dialog may be left half open on the callee's side.
+	g, alice, bob := twoPhones(t, nil)
+	bob.setPlan(answerPlan{ring: true, code: 200, delay: 150 * time.Millisecond})
+	for i := 0; i < 5; i++ {
+		code := alice.inviteThenCancelAfter(t, "1001", 150*time.Millisecond)
+		switch code {
+		case 487:
+			// CANCEL won; if bob still answered, callgate must ACK and BYE him.
+		case 200:
+			// The answer won: the caller got 200 and must hang up itself.
+		default:
+			t.Fatalf("race %d ended with %d", i, code)
+		}
+		eventually(t, 5*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 || code == 200 })
+		drain(bob)
+	}
+}
