@@ -66,8 +66,8 @@ type call struct {
 
 	closeCause      error       // why a closing call ends
 	closeTimer      *time.Timer // bounds stateClosing
-	pending         *reinvite // a re-INVITE or UPDATE we forwarded and await
-	lastReinviteAck *reinvite // offerless re-INVITE answered; its ACK carries the answer
+	pending         *reinvite   // a re-INVITE or UPDATE we forwarded and await
+	lastReinviteAck *reinvite   // offerless re-INVITE answered; its ACK carries the answer
 	keys            []string
 	wg              sync.WaitGroup
 	started         time.Time
