@@ -1,6 +1,7 @@
 package b2bua
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/emiago/sipgo/sip"
@@ -30,8 +31,12 @@ func (s *Server) send(req *sip.Request, tx sip.ServerTransaction, res *sip.Respo
 func (s *Server) replyErr(req *sip.Request, tx sip.ServerTransaction, err error) {
 	code, reason, hdrs := statusOf(err)
 	level := slog.LevelInfo
-	if code >= 500 {
+	switch {
+	case code >= 500:
 		level = slog.LevelError
+	case (code == 401 || code == 407) && errors.Is(err, ErrNoCredentials):
+		// A challenge is the normal first step of every REGISTER and call.
+		level = slog.LevelDebug
 	}
 	s.log.Log(s.ctx, level, "request refused", "method", string(req.Method), "call_id", callID(req),
 		"status", code, "source", req.Source(), "transport", req.Transport(), "error", err)
