@@ -108,3 +108,91 @@ func TestCancelCrossesAnswer(t *testing.T) {
 		drain(bob)
 	}
 }
+
+func TestNoAckHangsUp(t *testing.T) {
+	g, alice, bob := twoPhones(t, func(c *b2bua.Config) { c.Calls.AckTimeout = 700 * time.Millisecond })
+	ctx := ctx10(t)
+	_, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	// Alice never ACKs: callgate gives up and hangs up both sides.
+	wait(t, bob.byes, 5*time.Second, "BYE at bob after the missing ACK")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+func TestReinviteGlareGets491(t *testing.T) {
+	_, alice, bob := twoPhones(t, nil)
+	ctx := ctx10(t)
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	bob.setPlan(answerPlan{reinviteDelay: 600 * time.Millisecond})
+
+	// Alice's re-INVITE is pending at bob when bob sends his own.
+	aliceDone := make(chan int, 1)
+	go func() {
+		req := sip.NewRequest(sip.INVITE, sess.InviteResponse.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(alice.sdp("sendonly"))
+		res, err := sess.Do(ctx, req)
+		if err != nil {
+			aliceDone <- 0
+			return
+		}
+		aliceDone <- res.StatusCode
+	}()
+	wait(t, bob.reinvites, 2*time.Second, "alice's re-INVITE at bob")
+	req := sip.NewRequest(sip.INVITE, dss.InviteRequest.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(bob.sdp("sendonly"))
+	res, err := dss.Do(ctx, req)
+	if err != nil || res.StatusCode != 491 {
+		t.Fatalf("crossing re-INVITE: %v %v, want 491", res, err)
+	}
+	if got := wait(t, aliceDone, 3*time.Second, "alice's re-INVITE answer"); got != 200 {
+		t.Fatalf("alice's re-INVITE ended with %d", got)
+	}
+}
+
+func TestUpdateAndOptionsInDialog(t *testing.T) {
+	_, alice, bob := twoPhones(t, nil)
+	ctx := ctx10(t)
+	sess, _, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = sess.Ack(ctx)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	target := sess.InviteResponse.Contact().Address
+
+	// A session refresh (UPDATE without SDP) is answered by callgate itself.
+	res, err := sess.Do(ctx, sip.NewRequest(sip.UPDATE, target))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("refresh UPDATE: %v %v", res, err)
+	}
+	select {
+	case <-bob.updates:
+		t.Fatal("a session refresh leaked to the other leg")
+	case <-time.After(100 * time.Millisecond):
+	}
+	// An UPDATE with an offer is relayed and answered with SDP.
+	up := sip.NewRequest(sip.UPDATE, target)
+	up.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	up.SetBody(alice.sdp("sendrecv"))
+	res, err = sess.Do(ctx, up)
+	if err != nil || res.StatusCode != 200 || len(res.Body()) == 0 {
+		t.Fatalf("UPDATE with SDP: %v %v", res, err)
+	}
+	wait(t, bob.updates, 2*time.Second, "UPDATE at bob")
+	// OPTIONS inside the dialog is answered locally.
+	res, err = sess.Do(ctx, sip.NewRequest(sip.OPTIONS, target))
+	if err != nil || res.StatusCode != 200 || res.GetHeader("Allow") == nil {
+		t.Fatalf("in-dialog OPTIONS: %v %v", res, err)
+	}
+	_ = sess.Bye(ctx)
+}

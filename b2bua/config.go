@@ -80,6 +80,9 @@ type CallConfig struct {
 	// MaxCallsPerUser caps concurrent calls a user places; beyond it 486.
 	// Zero means 10.
 	MaxCallsPerUser int
+	// AckTimeout ends an answered call whose caller never sends the ACK;
+	// default 64*T1 = 32 s (RFC 3261 §13.3.1.4).
+	AckTimeout time.Duration
 }
 
 // MediaConfig configures where callgate anchors RTP.
@@ -147,6 +150,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Calls.RingTimeout <= 0 {
 		c.Calls.RingTimeout = 60 * time.Second
+	}
+	if c.Calls.AckTimeout <= 0 {
+		c.Calls.AckTimeout = 32 * time.Second
 	}
 	if c.Calls.MaxCalls <= 0 {
 		c.Calls.MaxCalls = 10000

@@ -258,7 +258,7 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 		c.retransEvery = timerT1
 		c.retransmit = c.after(c.retransEvery, c.retransmit200)
 	}
-	c.noAck = c.after(64*timerT1, func() {
+	c.noAck = c.after(c.s.cfg.Calls.AckTimeout, func() {
 		if !c.acked {
 			c.hangup(ErrNoAck)
 		}

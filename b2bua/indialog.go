@@ -181,11 +181,8 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		}
 		body, ctype, offerIn = sdp, "application/sdp", true
 	}
-	for _, name := range []string{"Session-Expires", "Min-SE"} {
-		if h := req.GetHeader(name); h != nil && req.Method != sip.INFO {
-			_ = h // session timers are negotiated per leg; not relayed
-		}
-	}
+	// Session-Expires and Min-SE are negotiated per leg (RFC 4028) and are
+	// deliberately not copied across.
 	if len(body) > 0 {
 		out.AppendHeader(sip.NewHeader("Content-Type", ctype))
 		out.SetBody(body)

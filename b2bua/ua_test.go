@@ -24,6 +24,8 @@ type answerPlan struct {
 	noSDP   bool          // answer 2xx without SDP
 	reqSDP  bool          // (delayed offer) the phone makes the offer in its 2xx
 	dirWant string
+	// reinviteDelay holds the answer to a re-INVITE this long.
+	reinviteDelay time.Duration
 }
 
 // deskPhone is a sipgo UA on 127.0.0.1 that registers at the gateway,
@@ -49,6 +51,7 @@ type deskPhone struct {
 	byes      chan *sip.Request
 	cancels   chan *sip.Request
 	infos     chan *sip.Request
+	updates   chan *sip.Request
 	reinvites chan *sip.Request
 	sessions  chan *sipgo.DialogServerSession
 }
@@ -57,7 +60,7 @@ func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
 	t.Helper()
 	p := &deskPhone{t: t, user: user, pass: testUsers[user], g: g,
 		invites: make(chan *sip.Request, 16), acks: make(chan *sip.Request, 16), byes: make(chan *sip.Request, 16),
-		cancels: make(chan *sip.Request, 16), infos: make(chan *sip.Request, 16), reinvites: make(chan *sip.Request, 16),
+		cancels: make(chan *sip.Request, 16), infos: make(chan *sip.Request, 16), updates: make(chan *sip.Request, 16), reinvites: make(chan *sip.Request, 16),
 		sessions: make(chan *sipgo.DialogServerSession, 16), plan: answerPlan{ring: true, code: 200}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("deskphone-" + user))
 	if err != nil {
@@ -95,6 +98,15 @@ func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
 	})
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "No Transaction", nil))
+	})
+	srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.updates <- req
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		if len(req.Body()) > 0 {
+			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			res.SetBody(p.sdp(""))
+		}
+		_ = tx.Respond(res)
 	})
 	srv.OnInfo(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.infos <- req
@@ -134,6 +146,10 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if tag, _ := req.To().Params.Get("tag"); tag != "" {
 		// re-INVITE: answer with our SDP, mirroring hold (RFC 3264 §8.4).
 		p.reinvites <- req
+		p.mu.Lock()
+		delay := p.plan.reinviteDelay
+		p.mu.Unlock()
+		time.Sleep(delay)
 		dir := "sendrecv"
 		if m := dirRe.FindSubmatch(req.Body()); m != nil {
 			switch string(m[1]) {
