@@ -13,6 +13,7 @@ import (
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -63,6 +64,14 @@ type call struct {
 	pairA, pairB     *media.SocketPair
 	relay            *media.Relay
 	originA, originB media.Origin
+
+	// Browser media (package browserleg): the caller or the callee is a
+	// WebRTC browser, bridged to the phone's plain RTP socket pair.
+	browserCaller bool
+	sipCodecs     []media.Codec // offered to the phone for a browser caller
+	bleg          *browserleg.Leg
+	bridge        *browserleg.Bridger
+	webrtcAnswer  []byte
 
 	closeCause      error       // why a closing call ends
 	closeTimer      *time.Timer // bounds stateClosing
@@ -115,18 +124,25 @@ func (c *call) run(bindings []location.Binding) {
 	c.keys = append(c.keys, dialogKey(c.caller.callID, c.caller.localTag))
 	c.s.calls.bind(c.caller.callID, c.caller.localTag, c)
 
+	c.browserCaller = isWebRTCSDP(c.invite.Body())
 	if err := c.setupMedia(); err != nil {
 		c.failCaller(err)
 		return
 	}
 	offer := []byte(nil)
-	if !c.delayedOffer {
-		var err error
+	var err error
+	switch {
+	case c.browserCaller:
+		offer, err = c.browserCallerOffer()
+	case !c.delayedOffer:
 		offer, err = c.anchorFrom(media.LegA, c.invite.Body())
 		if err != nil {
-			c.failCaller(withStatus(488, "", fmt.Errorf("%w: caller offer: %w", ErrMedia, err)))
-			return
+			err = withStatus(488, "", fmt.Errorf("%w: caller offer: %w", ErrMedia, err))
 		}
+	}
+	if err != nil {
+		c.failCaller(err)
+		return
 	}
 	c.inviteTx.OnCancel(func(*sip.Request) { c.post(func() { c.onCallerCancel() }) })
 	c.startForks(bindings, offer)
@@ -140,6 +156,8 @@ func (c *call) run(bindings []location.Binding) {
 			return
 		case <-c.relayDone():
 			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.relay.Err()))
+		case <-c.bridgeDone():
+			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.bridge.Err()))
 		}
 	}
 }
@@ -152,8 +170,25 @@ func (c *call) relayDone() <-chan struct{} {
 	return c.relay.Done()
 }
 
-// setupMedia takes two RTP socket pairs and starts the relay between them.
+// bridgeDone is the browser bridge's Done channel, or nil without one.
+func (c *call) bridgeDone() <-chan struct{} {
+	if c.bridge == nil {
+		return nil
+	}
+	return c.bridge.Done()
+}
+
+// setupMedia takes the RTP socket pairs the call needs: for a browser
+// caller only the phone side; otherwise both sides and the relay.
 func (c *call) setupMedia() error {
+	if c.browserCaller {
+		b, err := c.s.ports.Allocate()
+		if err != nil {
+			return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+		}
+		c.pairB = b
+		return nil
+	}
 	a, err := c.s.ports.Allocate()
 	if err != nil {
 		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
@@ -297,6 +332,23 @@ func (c *call) cleanup() {
 	c.state = stateEnded
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
+	if c.bridge != nil {
+		bs := c.bridge.Stats()
+		_ = c.bridge.Close()
+		if c.browserCaller {
+			stats.AtoB.RTPPackets, stats.BtoA.RTPPackets = bs.BrowserToPhone, bs.PhoneToBrowser
+		} else {
+			stats.AtoB.RTPPackets, stats.BtoA.RTPPackets = bs.PhoneToBrowser, bs.BrowserToPhone
+		}
+	}
+	if c.bleg != nil {
+		_ = c.bleg.Close()
+	}
+	for _, f := range c.forks {
+		if f.bleg != nil {
+			_ = f.bleg.Close()
+		}
+	}
 	if c.relay != nil {
 		stats = c.relay.Stats()
 		_ = c.relay.Close()
@@ -367,4 +419,28 @@ func newID(n int) string {
 func addrPort(s string) netip.AddrPort {
 	ap, _ := netip.ParseAddrPort(s)
 	return ap
+}
+
+// onConnGone ends the call when one of its legs ran over the WebSocket
+// connection connID that just closed: the browser is gone, so only the
+// other side gets a BYE (or CANCEL while ringing).
+func (c *call) onConnGone(connID string) {
+	onConn := func(l *leg) bool { return l != nil && l.transport == "WS" && l.dest == connID }
+	switch {
+	case onConn(c.caller):
+		c.log.Info("caller's websocket closed", "conn", connID)
+		switch c.state {
+		case stateRinging:
+			c.closeAfterForks(ErrCallerHangup)
+		case stateAnswered:
+			c.sendBye(c.callee)
+			c.end(ErrCallerHangup)
+		}
+	case onConn(c.callee):
+		c.log.Info("callee's websocket closed", "conn", connID)
+		if c.state == stateAnswered {
+			c.sendBye(c.caller)
+			c.end(ErrCalleeHangup)
+		}
+	}
 }

@@ -41,6 +41,8 @@ type Config struct {
 	Calls CallConfig
 	// Media configures RTP anchoring.
 	Media MediaConfig
+	// WebRTC configures the browser media leg.
+	WebRTC WebRTCConfig
 	// Logger receives all logs; nil means slog.Default().
 	Logger *slog.Logger
 	// DNSDial connects to the DNS server for lookups of names other than
@@ -103,6 +105,18 @@ type MediaConfig struct {
 	// LatchAny lets phones behind NAT be learned from their first packets
 	// from any address instead of only from their signalled IP.
 	LatchAny bool
+}
+
+// WebRTCConfig configures DTLS-SRTP media with browsers: one UDP socket
+// for every browser leg (ICE-lite, RFC 8445 §2.5) and a persisted certificate.
+type WebRTCConfig struct {
+	// UDPConn is the shared ICE socket; nil listens on 0.0.0.0:0.
+	UDPConn net.PacketConn
+	// PublicIP is advertised in ICE candidates (NAT 1:1); zero means the
+	// socket's address.
+	PublicIP netip.Addr
+	// CertFile keeps the DTLS certificate across restarts; "" is ephemeral.
+	CertFile string
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -25,6 +26,9 @@ type fork struct {
 	final        int // final status, 0 while pending
 	finalRes     *sip.Response
 	ackBody      []byte // body of our ACK, resent on 2xx retransmissions
+	// bleg is the WebRTC leg offered to a browser binding.
+	bleg        *browserleg.Leg
+	phoneCodecs []media.Codec
 }
 
 // Timers of RFC 3261 §17.1.1.1.
@@ -45,6 +49,9 @@ func (c *call) startForks(bindings []location.Binding, offer []byte) {
 	c.s.calls.bind(callID, fromTagB, c)
 	for _, b := range bindings {
 		f, err := c.newFork(b, callID, fromTagB, offer)
+		if err == nil && f.leg.transport == "WS" {
+			err = c.offerToBrowser(f)
+		}
 		if err != nil {
 			c.log.Warn("binding skipped", "contact", b.Contact, "error", err)
 			continue
@@ -94,6 +101,24 @@ func (c *call) newFork(b location.Binding, callID, fromTag string, offer []byte)
 		req.SetBody(nil)
 	}
 	return &fork{leg: l, req: req}, nil
+}
+
+// offerToBrowser replaces a browser fork's body with a WebRTC offer.
+func (c *call) offerToBrowser(f *fork) error {
+	switch {
+	case c.browserCaller:
+		return fmt.Errorf("%w: browser-to-browser calls are not bridged yet", ErrMedia)
+	case c.delayedOffer:
+		return fmt.Errorf("%w: an offerless INVITE cannot ring a browser", ErrMedia)
+	}
+	sdp, err := c.browserCalleeOffer(f)
+	if err != nil {
+		return err
+	}
+	f.req.RemoveHeader("Content-Type")
+	f.req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	f.req.SetBody(sdp)
+	return nil
 }
 
 // bindingDest chooses the transport and next hop for a binding. WebSocket
@@ -191,8 +216,16 @@ func (c *call) onForkProvisional(f *fork, res *sip.Response) {
 		return
 	}
 	var body []byte
-	if isSDP(res.Body(), contentType(res)) && !c.delayedOffer {
-		sdp, err := c.anchorFrom(media.LegB, res.Body())
+	if isSDP(res.Body(), contentType(res)) && !c.delayedOffer && f.bleg == nil {
+		var sdp []byte
+		var err error
+		if c.browserCaller {
+			// Early media from the phone becomes our WebRTC answer in a
+			// 183; the 200 repeats it (GUIDE §3).
+			sdp, err = c.browserAnswer(res.Body())
+		} else {
+			sdp, err = c.anchorFrom(media.LegB, res.Body())
+		}
 		if err != nil {
 			c.log.Warn("ignoring bad early-media SDP", "error", err)
 		} else {
@@ -227,7 +260,16 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 
 	var body []byte
 	if isSDP(res.Body(), contentType(res)) {
-		sdp, err := c.anchorFrom(media.LegB, res.Body())
+		var sdp []byte
+		var err error
+		switch {
+		case c.browserCaller:
+			sdp, err = c.browserAnswer(res.Body())
+		case f.bleg != nil:
+			sdp, err = c.browserCalleeAnswered(f, res.Body())
+		default:
+			sdp, err = c.anchorFrom(media.LegB, res.Body())
+		}
 		if err != nil {
 			c.log.Warn("callee answer SDP unusable", "error", err)
 			c.ackFork(f, nil)

@@ -47,6 +47,9 @@ type reinvite struct {
 	out     *sip.Request
 	method  sip.RequestMethod
 	offerIn bool // the incoming request carried SDP
+	// answer turns the other leg's SDP answer into the body for the
+	// requester.
+	answer func([]byte) ([]byte, error)
 }
 
 // handleInDialog routes a request that carries a To tag to its call
@@ -173,13 +176,15 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	out.AppendHeader(c.s.via(to))
 	body, ctype := req.Body(), contentType(req)
 	offerIn := false
+	var answer func([]byte) ([]byte, error)
 	if req.Method != sip.INFO && isSDP(body, ctype) {
-		sdp, err := c.anchorFrom(legSide(c, from), body)
+		sdp, ans, err := c.midCallOffer(from, body)
 		if err != nil {
+			c.log.Warn("mid-call offer refused", "method", string(req.Method), "error", err)
 			in.reply(c.s, 488, "", nil, "")
 			return
 		}
-		body, ctype, offerIn = sdp, "application/sdp", true
+		body, ctype, offerIn, answer = sdp, "application/sdp", true, ans
 	}
 	// Session-Expires and Min-SE are negotiated per leg (RFC 4028) and are
 	// deliberately not copied across.
@@ -189,7 +194,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	} else {
 		out.SetBody(nil)
 	}
-	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn}
+	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn, answer: answer}
 	if req.Method != sip.INFO {
 		c.pending = p
 	}
@@ -233,8 +238,13 @@ func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
 	code := res.StatusCode
 	body, ctype := res.Body(), contentType(res)
 	if p.method != sip.INFO && isSDP(body, ctype) && code < 300 {
-		sdp, err := c.anchorFrom(legSide(c, p.to), body)
+		answer := p.answer
+		if answer == nil {
+			answer = func(b []byte) ([]byte, error) { return c.anchorFrom(legSide(c, p.to), b) }
+		}
+		sdp, err := answer(body)
 		if err != nil {
+			c.log.Warn("mid-call answer unusable", "error", err)
 			body = nil
 		} else {
 			body, ctype = sdp, "application/sdp"
@@ -293,4 +303,75 @@ func legSide(c *call, l *leg) media.Leg {
 		return media.LegA
 	}
 	return media.LegB
+}
+
+// midCallOffer translates a re-INVITE or UPDATE offer from leg `from` for
+// the other leg, and returns how to translate the answer back. With a
+// browser on one side, the browser's DTLS role, fingerprint and ICE
+// credentials never change (GUIDE §4): pion renegotiates in place.
+func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byte, error), error) {
+	if c.bleg == nil {
+		sdp, err := c.anchorFrom(legSide(c, from), body)
+		return sdp, nil, err
+	}
+	phonePair, phoneOrigin := c.pairA, &c.originA
+	if c.browserCaller {
+		phonePair, phoneOrigin = c.pairB, &c.originB
+	}
+	used := []media.Codec{c.bleg.Codec()}
+	if d, ok := c.bleg.DTMF(); ok {
+		used = append(used, d)
+	}
+	fromBrowser := (from == c.caller) == c.browserCaller
+	_, dir, err := media.ParseCodecs(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fromBrowser {
+		answer, err := c.bleg.Renegotiate(string(body))
+		if err != nil {
+			return nil, nil, err
+		}
+		offer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), dir, phoneOrigin)
+		return offer, func(phoneAnswer []byte) ([]byte, error) {
+			if remote, err := phoneRemote(phoneAnswer); err == nil {
+				c.bridge.SetPhoneRemote(remote)
+			}
+			return []byte(answer), nil
+		}, nil
+	}
+	// From the phone: re-offer to the browser with the phone's direction.
+	remote, err := phoneRemote(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.bridge.SetPhoneRemote(remote)
+	offer, err := c.bleg.CreateReoffer(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []byte(offer), func(browserAnswer []byte) ([]byte, error) {
+		if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
+			return nil, err
+		}
+		return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), media.AnswerDirection(dir), phoneOrigin), nil
+	}, nil
+}
+
+// phoneCodecs maps the browser leg's formats to the phone's payload types.
+func (c *call) phoneCodecs(used []media.Codec) []media.Codec {
+	if !c.browserCaller {
+		return used // a call to a browser uses the phone's numbers on both sides
+	}
+	out := make([]media.Codec, 0, len(used))
+	for _, u := range used {
+		m := u
+		for _, sc := range c.sipCodecs {
+			if equalFold(sc.Name, u.Name) && sc.Clock == u.Clock {
+				m = sc
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
 	"github.com/callgate/callgate/wsgw"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -53,6 +54,7 @@ type Server struct {
 	client   *sipgo.Client
 	counters counters
 	ports    *media.PortPool
+	webrtc   *browserleg.Engine
 	calls    *callTable
 
 	// Listening addresses, recorded as listeners start.
@@ -134,6 +136,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("b2bua: rtp ports: %w", err)
 	}
 	s.ports = pool
+	engine, err := browserleg.NewEngine(browserleg.Config{
+		UDPConn: cfg.WebRTC.UDPConn, PublicIP: cfg.WebRTC.PublicIP, CertFile: cfg.WebRTC.CertFile, Logger: cfg.Logger,
+	})
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("b2bua: webrtc engine: %w", err)
+	}
+	s.webrtc = engine
 	s.calls = newCallTable()
 	s.listeners = make(map[string]netip.AddrPort)
 	s.routes()
@@ -259,6 +269,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("b2bua: shutdown: %w", context.Cause(ctx)))
 		}
+		_ = s.webrtc.Close()
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close location store: %w", err))
 		}
@@ -294,8 +305,12 @@ func (s *Server) janitor() {
 	}
 }
 
-// connClosed drops the bindings of a closed WebSocket flow.
+// connClosed drops the bindings of a closed WebSocket flow and ends the
+// calls that ran over it (GUIDE §3: at once, whatever closed the socket).
 func (s *Server) connClosed(ctx context.Context, connID string, cause error) {
+	for _, c := range s.calls.snapshot() {
+		c.post(func() { c.onConnGone(connID) })
+	}
 	removed, err := s.store.RemoveConn(ctx, connID)
 	if err != nil {
 		s.log.Warn("removing bindings of closed websocket failed", "conn", connID, "error", err)

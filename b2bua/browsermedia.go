@@ -1,0 +1,183 @@
+package b2bua
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+
+	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
+)
+
+// Browser legs: a browser's SDP offers UDP/TLS/RTP/SAVPF with DTLS-SRTP
+// (RFC 5764), which callgate terminates with package browserleg, bridging
+// the decrypted RTP to a plain RTP socket pair toward the phone. Payloads
+// pass untouched: only codecs both sides share are negotiated.
+
+// isWebRTCSDP reports whether an SDP body is a WebRTC (DTLS-SRTP) offer or
+// answer (RFC 5764 §8: UDP/TLS/RTP/SAVP[F]).
+func isWebRTCSDP(body []byte) bool {
+	return bytes.Contains(body, []byte("UDP/TLS/RTP/SAVP"))
+}
+
+// browserCallerOffer prepares a call from a browser: the SIP offer for the
+// phone lists the browser's passthrough codecs on our phone-side port.
+func (c *call) browserCallerOffer() ([]byte, error) {
+	codecs, dir, err := media.ParseCodecs(c.invite.Body())
+	if err != nil {
+		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
+	}
+	sipCodecs, err := media.SIPOfferCodecs(codecs)
+	if err != nil {
+		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
+	}
+	c.sipCodecs = sipCodecs
+	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairB.Port, sipCodecs, dir, &c.originB), nil
+}
+
+// browserAnswer turns the phone's SDP (183 or 2xx) into our WebRTC answer
+// for the calling browser; the first one builds the browser leg and later
+// ones only move the phone's address. JsSIP needs the same answer in the 183
+// and the 200 (GUIDE §3).
+func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
+	remote, err := phoneRemote(phoneSDP)
+	if err != nil {
+		return nil, err
+	}
+	if c.bleg != nil {
+		c.bridge.SetPhoneRemote(remote)
+		return c.webrtcAnswer, nil
+	}
+	peer, _, err := media.ParseCodecs(phoneSDP)
+	if err != nil {
+		return nil, err
+	}
+	audio, dtmf, err := media.SelectAnswer(peer, c.sipCodecs)
+	if err != nil {
+		return nil, err
+	}
+	// The browser's own payload numbers for the chosen formats.
+	bAudio, bDTMF := matchBrowserPT(c.sipCodecs, audio, dtmf)
+	leg, answer, err := c.s.webrtc.Answer(c.ctx, string(c.invite.Body()), bAudio, bDTMF)
+	if err != nil {
+		return nil, fmt.Errorf("browser leg: %w", err)
+	}
+	phoneCodecs := []media.Codec{audio}
+	if dtmf != nil {
+		phoneCodecs = append(phoneCodecs, *dtmf)
+	}
+	c.bleg = leg
+	c.bridge = browserleg.Bridge(leg, c.pairB, browserleg.BridgeConfig{
+		PhoneRemote: remote, PhoneCodecs: phoneCodecs,
+		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
+	})
+	c.webrtcAnswer = []byte(answer)
+	c.log.Info("browser leg answered", "codec", audio.Name, "dtmf", dtmf != nil)
+	return c.webrtcAnswer, nil
+}
+
+// browserCalleeOffer prepares an offer for a browser binding from the
+// calling phone's SDP: the phone's passthrough codecs, telephone-event at
+// the same clock.
+func (c *call) browserCalleeOffer(f *fork) ([]byte, error) {
+	peer, _, err := media.ParseCodecs(c.invite.Body())
+	if err != nil {
+		return nil, err
+	}
+	audio, dtmf, err := media.SelectAnswer(peer, nil)
+	if err != nil {
+		return nil, err
+	}
+	codecs := []media.Codec{audio}
+	var passthrough []media.Codec
+	for _, pc := range peer {
+		if media.IsPassthrough(pc) && pc.Name != audio.Name {
+			passthrough = append(passthrough, pc)
+		}
+	}
+	codecs = append(codecs, passthrough...)
+	leg, offer, err := c.s.webrtc.Offer(c.ctx, codecs, dtmf)
+	if err != nil {
+		return nil, fmt.Errorf("browser leg: %w", err)
+	}
+	f.bleg = leg
+	f.phoneCodecs = append(codecs, optCodec(dtmf)...)
+	return []byte(offer), nil
+}
+
+// browserCalleeAnswered applies a browser's answer and bridges it to the
+// calling phone; it returns the SIP answer for the phone.
+func (c *call) browserCalleeAnswered(f *fork, answer []byte) ([]byte, error) {
+	if err := f.bleg.SetAnswer(string(answer)); err != nil {
+		return nil, err
+	}
+	remote, err := phoneRemote(c.invite.Body())
+	if err != nil {
+		return nil, err
+	}
+	if c.relay != nil {
+		// A phone binding of the same user had set up a relay; the browser
+		// won, so its sockets go and the caller gets a fresh pair.
+		_ = c.relay.Close()
+		c.relay, c.pairB = nil, nil
+		pair, err := c.s.ports.Allocate()
+		if err != nil {
+			return nil, err
+		}
+		c.pairA = pair
+	}
+	c.bleg = f.bleg
+	f.bleg = nil
+	used := []media.Codec{c.bleg.Codec()}
+	if d, ok := c.bleg.DTMF(); ok {
+		used = append(used, d)
+	}
+	c.bridge = browserleg.Bridge(c.bleg, c.pairA, browserleg.BridgeConfig{
+		PhoneRemote: remote, PhoneCodecs: used,
+		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
+	})
+	_, dir, _ := media.ParseCodecs(c.invite.Body())
+	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairA.Port, used, media.AnswerDirection(dir), &c.originA), nil
+}
+
+// phoneRemote returns the RTP address a plain SIP SDP body signals.
+func phoneRemote(body []byte) (netip.AddrPort, error) {
+	_, remote, err := media.AnchorSDP(body, netip.AddrFrom4([4]byte{192, 0, 2, 1}), 9, nil)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return remote.RTP, nil
+}
+
+// matchBrowserPT finds the browser's payload types for the formats the
+// phone chose (SIPOfferCodecs kept the browser's numbers).
+func matchBrowserPT(offered []media.Codec, audio media.Codec, dtmf *media.Codec) (media.Codec, *media.Codec) {
+	same := func(a, b media.Codec) bool { return equalFold(a.Name, b.Name) && a.Clock == b.Clock }
+	out := audio
+	for _, c := range offered {
+		if same(c, audio) {
+			out = c
+			break
+		}
+	}
+	if dtmf == nil {
+		return out, nil
+	}
+	d := *dtmf
+	for _, c := range offered {
+		if same(c, *dtmf) {
+			d = c
+			break
+		}
+	}
+	return out, &d
+}
+
+func optCodec(c *media.Codec) []media.Codec {
+	if c == nil {
+		return nil
+	}
+	return []media.Codec{*c}
+}
+
+func equalFold(a, b string) bool { return len(a) == len(b) && bytes.EqualFold([]byte(a), []byte(b)) }

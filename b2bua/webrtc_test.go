@@ -1,0 +1,382 @@
+package b2bua_test
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callgate/callgate/b2bua"
+	"github.com/emiago/sipgo/sip"
+	"github.com/gorilla/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// jsBrowser is a browser as callgate sees it: SIP over a gorilla
+// WebSocket, written as JsSIP writes it (GUIDE §3), and a pion
+// PeerConnection with Chrome's audio codecs for media.
+type jsBrowser struct {
+	t        testing.TB
+	user     string
+	conn     *websocket.Conn
+	host     string
+	wmu      sync.Mutex
+	res      chan *sip.Response
+	reqs     chan *sip.Request
+	pc       *webrtc.PeerConnection
+	track    *webrtc.TrackLocalStaticRTP
+	mu       sync.Mutex
+	received []rtp.Packet
+}
+
+func newJSBrowser(t testing.TB, g *gateway, user string) *jsBrowser {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{"sip"}, HandshakeTimeout: 3 * time.Second}
+	c, _, err := d.Dial("ws://"+g.http+"/ws", http.Header{"Origin": {"http://" + g.http}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &jsBrowser{t: t, user: user, conn: c, host: fmt.Sprintf("b%d.invalid", callCounter.Add(1)),
+		res: make(chan *sip.Response, 32), reqs: make(chan *sip.Request, 32)}
+	go func() {
+		for {
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			m, err := sip.ParseMessage(data)
+			if err != nil {
+				continue
+			}
+			switch m := m.(type) {
+			case *sip.Response:
+				b.res <- m
+			case *sip.Request:
+				b.reqs <- m
+			}
+		}
+	}()
+	b.pc, b.track = newPionBrowser(t, b)
+	t.Cleanup(func() { _ = b.pc.Close(); _ = c.Close() })
+	return b
+}
+
+// newPionBrowser builds a PeerConnection offering Chrome's audio codecs
+// on a loopback socket, recording every RTP packet it receives.
+func newPionBrowser(t testing.TB, b *jsBrowser) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeG722, ClockRate: 8000}, PayloadType: 9},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000}, PayloadType: 126},
+	} {
+		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	_ = webrtc.ConfigureRTCPReports(ir)
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, "mic", "browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.received = append(b.received, *p)
+			b.mu.Unlock()
+		}
+	})
+	return pc, track
+}
+
+func (b *jsBrowser) send(msg string) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	if err := b.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		b.t.Fatalf("ws write: %v", err)
+	}
+}
+
+// localSDP runs offer or answer creation to gathering complete.
+func (b *jsBrowser) localSDP(desc webrtc.SessionDescription) string {
+	b.t.Helper()
+	done := webrtc.GatheringCompletePromise(b.pc)
+	if err := b.pc.SetLocalDescription(desc); err != nil {
+		b.t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		b.t.Fatal("gathering timed out")
+	}
+	return b.pc.LocalDescription().SDP
+}
+
+// nextResponse waits for a response with a status >= min.
+func (b *jsBrowser) nextResponse(min int) *sip.Response {
+	b.t.Helper()
+	for {
+		select {
+		case r := <-b.res:
+			if r.StatusCode >= min {
+				return r
+			}
+		case <-time.After(5 * time.Second):
+			b.t.Fatalf("no response >= %d", min)
+			return nil
+		}
+	}
+}
+
+// invite calls user with a WebRTC offer as JsSIP does: answering the 407,
+// ACKing it, and waiting for the final answer. It returns the 2xx or the
+// final error response and every provisional response seen.
+func (b *jsBrowser) invite(to string) (*sip.Response, []*sip.Response, string) {
+	b.t.Helper()
+	offer, err := b.pc.CreateOffer(nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	sdp := b.localSDP(offer)
+	callID := fmt.Sprintf("jscall-%d", callCounter.Add(1))
+	fromTag := fmt.Sprintf("jt%d", callCounter.Add(1))
+	build := func(seq int, branch, auth string) string {
+		var s strings.Builder
+		fmt.Fprintf(&s, "INVITE sip:%s@localhost SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=%s\r\nMax-Forwards: 69\r\n", to, b.host, branch)
+		fmt.Fprintf(&s, "To: <sip:%s@localhost>\r\nFrom: \"Browser %s\" <sip:%s@localhost>;tag=%s\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n", to, b.user, b.user, fromTag, callID, seq)
+		if auth != "" {
+			fmt.Fprintf(&s, "Proxy-Authorization: %s\r\n", auth)
+		}
+		fmt.Fprintf(&s, "Contact: <sip:jc@%s;transport=ws;ob>\r\nContent-Type: application/sdp\r\nSession-Expires: 90\r\n", b.host)
+		s.WriteString("Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY\r\nSupported: timer,ice,replaces,outbound\r\nUser-Agent: JsSIP 3.13.0\r\n")
+		fmt.Fprintf(&s, "Content-Length: %d\r\n\r\n%s", len(sdp), sdp)
+		return s.String()
+	}
+	b.send(build(1, "z9hG4bKjs1"+callID, ""))
+	res := b.nextResponse(200)
+	if res.StatusCode != 407 {
+		b.t.Fatalf("want 407, got %s", res.StartLine())
+	}
+	b.send(fmt.Sprintf("ACK sip:%s@localhost SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKjs1%s\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: <sip:%s@localhost>;tag=%s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		to, b.host, callID, res.To().Value(), b.user, fromTag, callID))
+	auth, err := answerChallengeHdr(res, "Proxy-Authenticate", "INVITE", "sip:"+to+"@localhost", b.user, testUsers[b.user])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.send(build(2, "z9hG4bKjs2"+callID, auth))
+	var prov []*sip.Response
+	for {
+		r := b.nextResponse(101)
+		if r.StatusCode < 200 {
+			prov = append(prov, r)
+			continue
+		}
+		return r, prov, callID
+	}
+}
+
+// ack confirms a 2xx (RFC 3261 §13.2.2.4) and applies its SDP answer.
+func (b *jsBrowser) ack(res *sip.Response) {
+	b.t.Helper()
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(res.Body())}); err != nil {
+		b.t.Fatalf("browser rejects callgate's answer: %v\n%s", err, res.Body())
+	}
+	b.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKack%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
+		res.Contact().Address.String(), b.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), res.CSeq().SeqNo))
+}
+
+// bye hangs up an established call.
+func (b *jsBrowser) bye(res *sip.Response) *sip.Response {
+	b.send(fmt.Sprintf("BYE %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKbye%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d BYE\r\nContent-Length: 0\r\n\r\n",
+		res.Contact().Address.String(), b.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), res.CSeq().SeqNo+1))
+	return b.nextResponse(200)
+}
+
+// sendTone streams n 20 ms PCMU frames of a tone through the WebRTC track.
+func (b *jsBrowser) sendTone(freq float64, n int) {
+	for i := 0; i < n; i++ {
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 0x55aa}, Payload: ulawTone(freq, 160, i*160)}
+		_ = b.track.WriteRTP(pkt)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// receivedTone returns how many packets arrived and the payload joined.
+func (b *jsBrowser) receivedAudio() (int, []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var pcm []byte
+	for _, p := range b.received {
+		pcm = append(pcm, p.Payload...)
+	}
+	return len(b.received), pcm
+}
+
+// dominantHz decodes µ-law and finds which of the candidate frequencies
+// carries the most energy (Goertzel).
+func dominantHz(ulaw []byte, candidates ...float64) float64 {
+	best, bestP := 0.0, -1.0
+	for _, f := range candidates {
+		w := 2 * math.Pi * f / 8000
+		coeff := 2 * math.Cos(w)
+		var s1, s2 float64
+		for _, u := range ulaw {
+			s := coeff*s1 - s2 + float64(ulawDecode(u))
+			s2, s1 = s1, s
+		}
+		p := s1*s1 + s2*s2 - coeff*s1*s2
+		if p > bestP {
+			best, bestP = f, p
+		}
+	}
+	return best
+}
+
+// ulawDecode is the G.711 µ-law decoder.
+func ulawDecode(u byte) int16 {
+	u = ^u
+	sign := u & 0x80
+	exp := (u >> 4) & 0x07
+	mant := u & 0x0f
+	v := (int(mant)<<3 + 0x84) << exp
+	v -= 0x84
+	if sign != 0 {
+		return int16(-v)
+	}
+	return int16(v)
+}
+
+func webrtcGateway(t *testing.T) *gateway {
+	t.Helper()
+	return startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Media.AdvertiseIP = loopbackIP
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.WebRTC.UDPConn = pc
+	})
+}
+
+func TestBrowserCallsPhoneWithAudioBothWays(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	// sipgo handles each datagram on its own goroutine, so a 180 sent right
+	// before the 200 may be overtaken; give the ringing a moment.
+	bob.setPlan(answerPlan{ring: true, code: 200, delay: 100 * time.Millisecond})
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+
+	res, prov, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("browser call: %s", res.StartLine())
+	}
+	if len(prov) == 0 {
+		t.Fatal("no ringing relayed to the browser")
+	}
+	body := string(res.Body())
+	for _, want := range []string{"a=ice-lite", "a=fingerprint:sha-256", "a=group:BUNDLE", "a=rtcp-mux", "PCMU/8000"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("answer to the browser lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "a=crypto") {
+		t.Fatal("a=crypto sent to a browser")
+	}
+	alice.ack(res)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	if strings.Contains(string(inv.Body()), "SAVPF") || strings.Contains(string(inv.Body()), "opus") {
+		t.Fatalf("phone got WebRTC SDP:\n%s", inv.Body())
+	}
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+
+	eventually(t, 5*time.Second, "ICE and DTLS to connect", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	// Tones both ways: 440 Hz from the browser, 1000 Hz from the phone,
+	// each with less than 1% loss.
+	toAlice := sdpTarget(t, inv.Body())
+	go alice.sendTone(440, 100)
+	got := 0
+	var pcm []byte
+	buf := make([]byte, 1500)
+	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for got < 99 {
+		n, _, err := bob.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("phone received %d of 100 packets: %v", got, err)
+		}
+		got++
+		pcm = append(pcm, buf[12:n]...)
+	}
+	if f := dominantHz(pcm, 440, 1000); f != 440 {
+		t.Fatalf("phone hears %v Hz, want 440", f)
+	}
+	for i := 0; i < 100; i++ {
+		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0x7777, ulawTone(1000, 160, i*160)), toAlice)
+		time.Sleep(5 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
+		n, _ := alice.receivedAudio()
+		return n >= 99
+	})
+	_, bpcm := alice.receivedAudio()
+	if f := dominantHz(bpcm, 440, 1000); f != 1000 {
+		t.Fatalf("browser hears %v Hz, want 1000", f)
+	}
+
+	if r := alice.bye(res); r.StatusCode != 200 {
+		t.Fatalf("BYE: %s", r.StartLine())
+	}
+	wait(t, bob.byes, 2*time.Second, "BYE at bob")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+func TestBrowserWebSocketDropHangsUpPhone(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("browser call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	start := time.Now()
+	_ = alice.conn.Close()
+	wait(t, bob.byes, 2*time.Second, "BYE at bob after the socket closed")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("BYE took %s", d)
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}

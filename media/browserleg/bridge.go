@@ -1,0 +1,427 @@
+package browserleg
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callgate/callgate/media"
+)
+
+// DefaultInactivityTimeout ends a Bridger when no media arrived from either
+// side for this long.
+const DefaultInactivityTimeout = 30 * time.Second
+
+// BridgeConfig configures a Bridger. The zero value works once
+// SetPhoneRemote is called.
+type BridgeConfig struct {
+	// PhoneRemote is the RTP address the phone signalled (c= and m= of its
+	// SDP). Zero or an unspecified address sends nothing to the phone and
+	// accepts nothing from it until SetPhoneRemote.
+	PhoneRemote netip.AddrPort
+	// PhoneCodecs are the formats negotiated with the phone, with the
+	// phone's payload type numbers, telephone-event included. nil means
+	// the phone uses the browser leg's numbers.
+	PhoneCodecs []media.Codec
+	// InactivityTimeout ends the bridge with ErrInactive when no RTP (nor
+	// RTCP from the phone) arrived from either side for this long; the
+	// clock stops while the phone's address is unspecified (hold).
+	// 0 means DefaultInactivityTimeout; negative disables it.
+	InactivityTimeout time.Duration
+	// Logger; nil means the leg's engine logger.
+	Logger *slog.Logger
+}
+
+// BridgeStats counts a Bridger's packets.
+type BridgeStats struct {
+	// PhoneToBrowser counts RTP packets from the phone handed to the leg.
+	PhoneToBrowser uint64
+	// BrowserToPhone counts RTP packets from the browser sent to the phone.
+	BrowserToPhone uint64
+	// DroppedStrangers counts packets from sources other than the phone's
+	// signalled IP, or other than its latched address once latched.
+	DroppedStrangers uint64
+	// DroppedPayloadType counts RTP packets whose payload type the other
+	// side did not negotiate.
+	DroppedPayloadType uint64
+	// DroppedRTCP counts the phone's RTCP packets, read and dropped:
+	// RTCP is terminated on each leg.
+	DroppedRTCP uint64
+	// DroppedNoRemote counts browser packets not sent because the phone
+	// has no address (hold with an unspecified address).
+	DroppedNoRemote uint64
+	// DroppedInvalid counts packets that are not RTP version 2.
+	DroppedInvalid uint64
+	// SendErrors counts packets the leg or the phone socket refused.
+	SendErrors uint64
+}
+
+// phoneRemote is the phone's signalled address and, once its first packet
+// came from the signalled IP, the latched source.
+type phoneRemote struct {
+	signalled netip.AddrPort
+	latched   netip.AddrPort
+}
+
+// dest is where packets for the phone go: the latched source, else the
+// signalled address; invalid when there is none.
+func (r *phoneRemote) dest() netip.AddrPort {
+	if r.latched.IsValid() {
+		return r.latched
+	}
+	if r.signalled.IsValid() && !r.signalled.Addr().IsUnspecified() && r.signalled.Port() != 0 {
+		return r.signalled
+	}
+	return netip.AddrPort{}
+}
+
+// Bridger joins a browser Leg and a phone-facing SocketPair. It owns
+// neither: Close stops the forwarding and leaves the leg and the pair to
+// their owner.
+type Bridger struct {
+	leg     *Leg
+	pair    *media.SocketPair
+	log     *slog.Logger
+	timeout time.Duration
+
+	remote atomic.Pointer[phoneRemote]
+	maps   atomic.Pointer[bridgeMaps]
+	phone  atomic.Pointer[[]media.Codec]
+	sink   *func([]byte)
+	active atomic.Uint32
+
+	phoneToBrowser, browserToPhone                     atomic.Uint64
+	strangers, badPT, rtcp, noRemote, invalid, sendErr atomic.Uint64
+
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	endOnce sync.Once
+	err     error
+	done    chan struct{}
+}
+
+// bridgeMaps is a payload type mapping and the negotiation it was built
+// from, rebuilt when the leg renegotiates.
+type bridgeMaps struct {
+	ptMaps
+	neg   *negotiation
+	phone *[]media.Codec
+}
+
+// Bridge starts forwarding between l and the phone on pair: RTP from the
+// phone, accepted only from the signalled IP and then only from the first
+// source seen there (RFC 4961 symmetric RTP with a bounded latch), goes to
+// the browser; RTP from the browser goes to the phone's latched or
+// signalled address. Payload types are mapped between the two sides. RTCP
+// from the phone is read and dropped: each leg terminates its own RTCP
+// (pion's report interceptors serve the browser). Forwarding allocates
+// nothing per packet.
+func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
+	b := &Bridger{
+		leg:     l,
+		pair:    pair,
+		log:     cfg.Logger,
+		timeout: cfg.InactivityTimeout,
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if b.log == nil {
+		b.log = l.log
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultInactivityTimeout
+	}
+	phone := append([]media.Codec(nil), cfg.PhoneCodecs...)
+	b.phone.Store(&phone)
+	b.remote.Store(&phoneRemote{signalled: unmapAP(cfg.PhoneRemote)})
+	sink := b.fromBrowser
+	b.sink = &sink
+	l.sink.Store(b.sink)
+
+	b.wg.Add(2)
+	go b.readPhoneRTP()
+	go b.watchdog()
+	if pair.RTCP != nil {
+		b.wg.Add(1)
+		go b.readPhoneRTCP()
+	}
+	return b
+}
+
+// SetPhoneRemote changes the phone's signalled RTP address (re-INVITE,
+// hold, resume). A new address forgets the latched source; the same
+// address keeps it. An unspecified address (RFC 3264 §8.4 hold) sends
+// nothing and accepts nothing.
+func (b *Bridger) SetPhoneRemote(rtp netip.AddrPort) {
+	rtp = unmapAP(rtp)
+	for {
+		cur := b.remote.Load()
+		if cur.signalled == rtp {
+			return
+		}
+		if b.remote.CompareAndSwap(cur, &phoneRemote{signalled: rtp}) {
+			b.log.Debug("browserleg: phone remote", "addr", rtp)
+			return
+		}
+	}
+}
+
+// SetPhoneCodecs changes the phone's formats and payload type numbers
+// after a re-INVITE; nil means the browser leg's numbers.
+func (b *Bridger) SetPhoneCodecs(codecs []media.Codec) {
+	c := append([]media.Codec(nil), codecs...)
+	b.phone.Store(&c)
+}
+
+// Stats returns the packet counters.
+func (b *Bridger) Stats() BridgeStats {
+	return BridgeStats{
+		PhoneToBrowser:     b.phoneToBrowser.Load(),
+		BrowserToPhone:     b.browserToPhone.Load(),
+		DroppedStrangers:   b.strangers.Load(),
+		DroppedPayloadType: b.badPT.Load(),
+		DroppedRTCP:        b.rtcp.Load(),
+		DroppedNoRemote:    b.noRemote.Load(),
+		DroppedInvalid:     b.invalid.Load(),
+		SendErrors:         b.sendErr.Load(),
+	}
+}
+
+// Done is closed when the bridge stops: Close, inactivity, the leg ending
+// or the phone socket failing.
+func (b *Bridger) Done() <-chan struct{} { return b.done }
+
+// Err returns why the bridge stopped (ErrClosed, ErrInactive, or an error
+// wrapping the leg's Err), nil while it runs.
+func (b *Bridger) Err() error {
+	select {
+	case <-b.done:
+		return b.err
+	default:
+		return nil
+	}
+}
+
+// Close stops forwarding and returns when the bridge's goroutines have
+// finished. The leg and the pair stay open. It is idempotent.
+func (b *Bridger) Close() error {
+	b.finish(ErrClosed)
+	b.wg.Wait()
+	// Leave the sockets usable for their owner.
+	b.pair.RTP.SetReadDeadline(time.Time{})
+	if b.pair.RTCP != nil {
+		b.pair.RTCP.SetReadDeadline(time.Time{})
+	}
+	return nil
+}
+
+// finish stops the bridge once with err: the sink is detached and blocked
+// reads are woken by a past deadline.
+func (b *Bridger) finish(err error) {
+	b.endOnce.Do(func() {
+		b.err = err
+		b.leg.clearSink(b.sink)
+		close(b.stop)
+		close(b.done)
+		now := time.Now()
+		b.pair.RTP.SetReadDeadline(now)
+		if b.pair.RTCP != nil {
+			b.pair.RTCP.SetReadDeadline(now)
+		}
+		if !errors.Is(err, ErrClosed) {
+			b.log.Info("browserleg: bridge stopped", "reason", err)
+		}
+	})
+}
+
+func (b *Bridger) stopping() bool {
+	select {
+	case <-b.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// mapsNow returns the payload type mapping for the leg's current
+// negotiation and the phone's current formats, rebuilding it after either
+// changed.
+func (b *Bridger) mapsNow() *bridgeMaps {
+	m := b.maps.Load()
+	n := b.leg.neg.Load()
+	p := b.phone.Load()
+	if m != nil && m.neg == n && m.phone == p {
+		return m
+	}
+	var browser []media.Codec
+	if n != nil {
+		browser = n.all
+	}
+	nm := &bridgeMaps{ptMaps: *buildPTMaps(browser, *p), neg: n, phone: p}
+	b.maps.Store(nm)
+	return nm
+}
+
+// readPhoneRTP forwards the phone's RTP to the browser.
+func (b *Bridger) readPhoneRTP() {
+	defer b.wg.Done()
+	buf := make([]byte, rtpMTU)
+	for {
+		n, src, err := b.pair.RTP.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if b.stopping() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			b.finish(fmt.Errorf("%w: phone RTP socket: %w", ErrClosed, err))
+			return
+		}
+		b.fromPhone(buf[:n], src)
+	}
+}
+
+// fromPhone handles one packet from the phone's side.
+func (b *Bridger) fromPhone(pkt []byte, src netip.AddrPort) {
+	if len(pkt) < 12 || pkt[0]>>6 != 2 {
+		b.invalid.Add(1)
+		return
+	}
+	if !b.accept(unmapAP(src)) {
+		b.strangers.Add(1)
+		return
+	}
+	b.active.Store(1)
+	if isRTCP(pkt) {
+		b.rtcp.Add(1)
+		return
+	}
+	if !b.mapsNow().toBrowser.rewrite(pkt) {
+		b.badPT.Add(1)
+		return
+	}
+	if err := b.leg.WriteRTP(pkt); err != nil {
+		b.sendErr.Add(1)
+		return
+	}
+	b.phoneToBrowser.Add(1)
+}
+
+// accept checks src against the latched source, or latches it when it
+// comes from the signalled IP (RFC 4961 §4 with the bounded learning the
+// GUIDE asks for: a stranger who sends first cannot take the stream).
+func (b *Bridger) accept(src netip.AddrPort) bool {
+	for {
+		r := b.remote.Load()
+		if r.latched.IsValid() {
+			return src == r.latched
+		}
+		sig := r.signalled.Addr()
+		if !sig.IsValid() || sig.IsUnspecified() || src.Addr() != sig {
+			return false
+		}
+		if b.remote.CompareAndSwap(r, &phoneRemote{signalled: r.signalled, latched: src}) {
+			b.log.Debug("browserleg: phone latched", "src", src, "signalled", r.signalled)
+			return true
+		}
+	}
+}
+
+// fromBrowser is the leg's sink: one RTP packet from the browser to the
+// phone.
+func (b *Bridger) fromBrowser(pkt []byte) {
+	if pkt[0]>>6 != 2 {
+		b.invalid.Add(1)
+		return
+	}
+	if !b.mapsNow().toPhone.rewrite(pkt) {
+		b.badPT.Add(1)
+		return
+	}
+	b.active.Store(1)
+	dst := b.remote.Load().dest()
+	if !dst.IsValid() {
+		b.noRemote.Add(1)
+		return
+	}
+	if _, err := b.pair.RTP.WriteToUDPAddrPort(pkt, dst); err != nil {
+		b.sendErr.Add(1)
+		return
+	}
+	b.browserToPhone.Add(1)
+}
+
+// readPhoneRTCP reads the phone's RTCP and drops it (RTCP is terminated
+// per leg); from the phone's address it still counts as activity.
+func (b *Bridger) readPhoneRTCP() {
+	defer b.wg.Done()
+	buf := make([]byte, rtpMTU)
+	for {
+		_, src, err := b.pair.RTCP.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if b.stopping() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			b.finish(fmt.Errorf("%w: phone RTCP socket: %w", ErrClosed, err))
+			return
+		}
+		if unmapAP(src).Addr() == b.remote.Load().signalled.Addr() {
+			b.active.Store(1)
+			b.rtcp.Add(1)
+		} else {
+			b.strangers.Add(1)
+		}
+	}
+}
+
+// watchdog ends the bridge when the leg ends or media stops.
+func (b *Bridger) watchdog() {
+	defer b.wg.Done()
+	var tick <-chan time.Time
+	if b.timeout > 0 {
+		every := min(max(b.timeout/4, 10*time.Millisecond), time.Second)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	last := time.Now()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.leg.Done():
+			b.finish(fmt.Errorf("browserleg: browser leg ended: %w", b.leg.Err()))
+			return
+		case now := <-tick:
+			held := !b.remote.Load().signalled.Addr().IsValid() || b.remote.Load().signalled.Addr().IsUnspecified()
+			if b.active.Swap(0) == 1 || held {
+				last = now
+				continue
+			}
+			if now.Sub(last) >= b.timeout {
+				b.finish(fmt.Errorf("%w: no media for %v", ErrInactive, b.timeout))
+				return
+			}
+		}
+	}
+}
+
+// unmapAP turns an IPv4-mapped IPv6 address into plain IPv4 so sources
+// compare equal to signalled addresses.
+func unmapAP(ap netip.AddrPort) netip.AddrPort {
+	if !ap.IsValid() {
+		return ap
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}

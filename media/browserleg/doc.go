@@ -1,0 +1,52 @@
+// Package browserleg is callgate's browser media leg: it terminates WebRTC
+// (ICE-lite, DTLS-SRTP) toward a browser with pion/webrtc and hands plain
+// RTP to and from the rest of callgate.
+//
+// # Engine
+//
+// One Engine serves every browser leg of the process. It owns the single
+// UDP socket all legs share through an ICE UDP mux (STUN checks are routed
+// by ICE username fragment), the DTLS certificate (ECDSA P-256, optionally
+// persisted so its fingerprint survives restarts) and the pion setting
+// engine: ICE-lite (RFC 8445 §2.5), UDP over IPv4 only, no mDNS, one host
+// candidate carrying the configured public address. Remote TCP, IPv6 and
+// mDNS (.local) candidates are ignored: an ICE-lite agent learns the
+// browser's address from its connectivity checks (RFC 8445 §7.3.1.3).
+//
+// # Leg
+//
+// A Leg is one PeerConnection with one audio transceiver. Engine.Answer
+// answers a browser's offer accepting exactly one codec (plus optional
+// telephone-event at the same clock); Engine.Offer offers a list of codecs
+// to a browser and Leg.SetAnswer applies its answer. For hold and resume,
+// Leg.Renegotiate answers a browser's re-offer and Leg.CreateReoffer makes
+// a re-offer with a chosen direction. Every description of a leg keeps the
+// DTLS role, the certificate fingerprint, the ICE credentials and the mid
+// of the first one, because browsers drop calls whose re-offers change them
+// (RFC 8842 §5, RFC 8839 §4.4.1.1.1, RFC 8843 §7).
+//
+// Leg.WriteRTP sends plain RTP to the browser, rewriting the SSRC to the
+// one signalled for the leg and keeping sequence numbers and timestamps
+// continuous when the source changes; Leg.SetSink receives the decrypted
+// RTP the browser sends. RTCP is terminated per leg: pion's report
+// interceptors send SR/RR to the browser. Neither path allocates per
+// packet.
+//
+// # Bridge
+//
+// Bridge joins a Leg to a phone-facing media.SocketPair: RTP from the phone
+// (only from its signalled IP, then latched to the first source address)
+// goes to the browser, RTP from the browser goes to the phone, payload
+// types are mapped between the two sides' numbering, and RTCP from the
+// phone is read and dropped. A Bridger stops by itself after an inactivity
+// timeout or when its Leg ends.
+//
+// A call from a browser to a phone, in outline:
+//
+//	eng, _ := browserleg.NewEngine(browserleg.Config{PublicIP: ip})
+//	leg, answer, err := eng.Answer(ctx, browserOffer, pcmu, &dtmf8k)
+//	// send answer to the browser; phone side negotiated on pair ...
+//	br := browserleg.Bridge(leg, pair, browserleg.BridgeConfig{
+//		PhoneRemote: phoneRTP, PhoneCodecs: phoneCodecs})
+//	<-br.Done()
+package browserleg

@@ -1,0 +1,181 @@
+package browserleg
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/callgate/callgate/media"
+)
+
+// iceKeepalive is how often a connected agent sends keepalives; an ICE-lite
+// agent mostly answers the browser's checks.
+const iceKeepalive = 2 * time.Second
+
+// Engine holds what every browser leg shares: the ICE UDP mux on one
+// socket, the DTLS certificate and pion's setting engine. It is safe for
+// concurrent use.
+type Engine struct {
+	cfg         Config
+	log         *slog.Logger
+	mux         ice.UDPMux
+	settings    webrtc.SettingEngine
+	cert        webrtc.Certificate
+	fingerprint string
+	addr        netip.AddrPort
+
+	ids atomic.Uint64 // numbers legs in logs
+
+	mu     sync.Mutex
+	legs   map[*Leg]struct{}
+	closed bool
+}
+
+// NewEngine opens (or adopts) the shared UDP socket, loads or creates the
+// certificate and prepares the settings every leg uses.
+func NewEngine(cfg Config) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	e := &Engine{cfg: cfg, log: cfg.Logger, legs: make(map[*Leg]struct{})}
+
+	cert, generated, err := loadCertificate(cfg.CertFile, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	fp, err := fingerprintOf(cert)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCertificate, err)
+	}
+	e.cert, e.fingerprint = *cert, fp
+	if generated && cfg.CertFile != "" {
+		e.log.Info("browserleg: generated DTLS certificate", "file", cfg.CertFile, "fingerprint", fp)
+	}
+
+	conn := cfg.UDPConn
+	if conn == nil {
+		uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4zero})
+		if err != nil {
+			return nil, fmt.Errorf("%w: listen: %w", ErrInvalidConfig, err)
+		}
+		conn = uc
+	}
+	ip, err := advertisedIP(cfg.PublicIP, conn.LocalAddr())
+	if err != nil {
+		if cfg.UDPConn == nil {
+			conn.Close()
+		}
+		return nil, err
+	}
+	port := 0
+	if ua, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+		port = ua.Port
+	}
+	e.addr = netip.AddrPortFrom(ip, uint16(port))
+
+	logs := pionLogs{log: e.log}
+	e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
+
+	se := webrtc.SettingEngine{LoggerFactory: logs}
+	// RFC 8445 §2.5: a server on a public address runs ICE-lite, offers
+	// host candidates only and never starts checks itself.
+	se.SetLite(true)
+	se.SetICEUDPMux(e.mux)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// mDNS candidates (RFC 8839 §5.1 / draft-ietf-mmusic-mdns-ice-candidates)
+	// are neither gathered nor resolved: the browser's address is learnt
+	// from its checks as a peer-reflexive candidate (RFC 8445 §7.3.1.3).
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	// One host candidate with the advertised address whatever the socket's
+	// own address is (1:1 NAT).
+	if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+		External:        []string{ip.String()},
+		AsCandidateType: webrtc.ICECandidateTypeHost,
+		Mode:            webrtc.ICEAddressRewriteReplace,
+	}); err != nil {
+		e.mux.Close()
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
+	e.settings = se
+	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)
+	return e, nil
+}
+
+// Fingerprint returns the certificate fingerprint as it appears in SDP,
+// "sha-256 AB:CD:..." (RFC 8122 §5).
+func (e *Engine) Fingerprint() string { return e.fingerprint }
+
+// Addr returns the address and port advertised in every leg's host
+// candidate.
+func (e *Engine) Addr() netip.AddrPort { return e.addr }
+
+// Close closes every live leg, then the mux and its socket. It is
+// idempotent.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	legs := make([]*Leg, 0, len(e.legs))
+	for l := range e.legs {
+		legs = append(legs, l)
+	}
+	e.mu.Unlock()
+	for _, l := range legs {
+		l.Close()
+	}
+	return e.mux.Close()
+}
+
+// track registers a new leg; false when the engine is closed.
+func (e *Engine) track(l *Leg) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.legs[l] = struct{}{}
+	return true
+}
+
+// forget removes a finished leg.
+func (e *Engine) forget(l *Leg) {
+	e.mu.Lock()
+	delete(e.legs, l)
+	e.mu.Unlock()
+}
+
+// newAPI builds a pion API for one leg: the shared settings, a media engine
+// that knows only codecs, and only the RTCP report interceptors (RFC 3550
+// §6.4 sender and receiver reports; audio needs no NACK, TWCC or
+// simulcast).
+func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory) (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	for _, c := range codecs {
+		if err := me.RegisterCodec(pionCodec(c), webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("%w: codec %s/%d: %w", ErrInvalidConfig, c.Name, c.Clock, err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	se := e.settings
+	se.LoggerFactory = logs
+	return webrtc.NewAPI(
+		webrtc.WithSettingEngine(se),
+		webrtc.WithMediaEngine(me),
+		webrtc.WithInterceptorRegistry(ir),
+	), nil
+}
