@@ -202,6 +202,7 @@ func startCallgate(bin, dir string) (*gateway, error) {
   sip_udp: "127.0.0.1:0"
   sip_tcp: "off"
   http: "off"
+  webrtc: "127.0.0.1:0"
 calls:
   max_calls: 100000
   max_calls_per_user: 100000

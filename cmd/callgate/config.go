@@ -30,6 +30,7 @@ type fileConfig struct {
 	Users      []userConfig    `yaml:"users"`
 	Calls      callsConfig     `yaml:"calls"`
 	Media      mediaConfig     `yaml:"media"`
+	WebRTC     webrtcConfig    `yaml:"webrtc"`
 	Log        logConfig       `yaml:"log"`
 }
 
@@ -38,6 +39,7 @@ type listenConfig struct {
 	SIPTCP string `yaml:"sip_tcp"`
 	SIPTLS string `yaml:"sip_tls"`
 	HTTP   string `yaml:"http"`
+	WebRTC string `yaml:"webrtc"`
 }
 
 type tlsConfig struct {
@@ -87,6 +89,10 @@ type mediaConfig struct {
 	Quarantine        duration `yaml:"quarantine"`
 	InactivityTimeout duration `yaml:"inactivity_timeout"`
 	LatchAny          bool     `yaml:"latch_any"`
+}
+
+type webrtcConfig struct {
+	PublicIP string `yaml:"public_ip"`
 }
 
 type logConfig struct {
@@ -172,6 +178,8 @@ func sectionOf(typ string) string {
 		return "calls."
 	case "mediaConfig":
 		return "media."
+	case "webrtcConfig":
+		return "webrtc."
 	}
 	return ""
 }
@@ -183,7 +191,7 @@ var hexOf = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 func (fc fileConfig) validate() error {
 	for key, addr := range map[string]string{
 		"listen.sip_udp": fc.Listen.SIPUDP, "listen.sip_tcp": fc.Listen.SIPTCP,
-		"listen.sip_tls": fc.Listen.SIPTLS, "listen.http": fc.Listen.HTTP,
+		"listen.sip_tls": fc.Listen.SIPTLS, "listen.http": fc.Listen.HTTP, "listen.webrtc": fc.Listen.WebRTC,
 	} {
 		if err := checkListenAddr(addr); err != nil {
 			return &configError{Key: key, Msg: err.Error()}
@@ -244,7 +252,7 @@ func (fc fileConfig) validate() error {
 	if fc.Calls.RingTimeout < 0 || fc.Calls.MaxCalls < 0 || fc.Calls.MaxCallsPerUser < 0 {
 		return &configError{Key: "calls", Msg: "values must not be negative"}
 	}
-	for key, ip := range map[string]string{"media.bind_ip": fc.Media.BindIP, "media.advertise_ip": fc.Media.AdvertiseIP} {
+	for key, ip := range map[string]string{"media.bind_ip": fc.Media.BindIP, "media.advertise_ip": fc.Media.AdvertiseIP, "webrtc.public_ip": fc.WebRTC.PublicIP} {
 		if ip != "" {
 			if _, err := netip.ParseAddr(ip); err != nil {
 				return &configError{Key: key, Msg: fmt.Sprintf("%q is not an IP address", ip)}

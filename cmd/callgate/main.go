@@ -41,7 +41,7 @@ func main() {
 
 // flags are the command-line options; set ones override the file.
 type flags struct {
-	config, data, udp, tcp, tls, http, logLevel, cpuProfile string
+	config, data, udp, tcp, tls, http, webrtc, logLevel, cpuProfile string
 }
 
 // run is main with its context and outputs injectable; it serves until ctx
@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.tcp, "sip-tcp", "", "SIP over TCP listen `addr` (default :5060, \"off\" disables)")
 	fs.StringVar(&f.tls, "sip-tls", "", "SIP over TLS listen `addr` (needs tls.cert_file/key_file)")
 	fs.StringVar(&f.http, "http", "", "HTTP/WebSocket listen `addr` (default :8080)")
+	fs.StringVar(&f.webrtc, "webrtc", "", "UDP `addr` shared by all browser media (ICE/DTLS-SRTP; default :10000)")
 	fs.StringVar(&f.logLevel, "log-level", "", "log `level`: debug, info, warn, error")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to `file` until shutdown")
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +111,7 @@ func applyFlags(fc *fileConfig, f flags) error {
 	set(&fc.Listen.SIPTCP, f.tcp, ":5060")
 	set(&fc.Listen.SIPTLS, f.tls, "")
 	set(&fc.Listen.HTTP, f.http, ":8080")
+	set(&fc.Listen.WebRTC, f.webrtc, ":10000")
 	set(&fc.Log.Level, f.logLevel, "info")
 	return fc.validate()
 }
@@ -141,6 +143,14 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	}
 	cfg.Store = store
 	cfg.Logger = log
+	if addr := fc.Listen.WebRTC; addr != "off" {
+		pc, err := net.ListenPacket("udp4", addr)
+		if err != nil {
+			_ = store.Close()
+			return fmt.Errorf("listen webrtc: %w", err)
+		}
+		cfg.WebRTC.UDPConn = pc
+	}
 	srv, err := b2bua.New(cfg)
 	if err != nil {
 		_ = store.Close()
@@ -155,6 +165,9 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	if err != nil {
 		_ = shutdown()
 		return err
+	}
+	if cfg.WebRTC.UDPConn != nil {
+		addrs.webrtc = cfg.WebRTC.UDPConn.LocalAddr().String()
 	}
 	printWelcome(stdout, fc, cfg, addrs, demo)
 	<-ctx.Done()
@@ -207,6 +220,12 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 	if fc.Media.AdvertiseIP != "" {
 		cfg.Media.AdvertiseIP = netip.MustParseAddr(fc.Media.AdvertiseIP)
 	}
+	if fc.WebRTC.PublicIP != "" {
+		cfg.WebRTC.PublicIP = netip.MustParseAddr(fc.WebRTC.PublicIP)
+	}
+	// The DTLS certificate lives beside the location store so browsers see
+	// the same fingerprint after a restart.
+	cfg.WebRTC.CertFile = filepath.Join(fc.DataDir, "dtls-cert.pem")
 	for _, a := range fc.Auth.Algorithms {
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))
 	}
@@ -237,7 +256,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 }
 
 // boundAddrs are the addresses actually listened on.
-type boundAddrs struct{ udp, tcp, tls, http string }
+type boundAddrs struct{ udp, tcp, tls, http, webrtc string }
 
 // listen opens every configured listener and hands it to srv.
 func listen(srv *b2bua.Server, fc fileConfig, cfg b2bua.Config) (boundAddrs, error) {
@@ -305,7 +324,7 @@ func printWelcome(w io.Writer, fc fileConfig, cfg b2bua.Config, a boundAddrs, de
 		fmt.Fprintf(w, "dialer=%s://%s/\n", scheme, host)
 		fmt.Fprintf(w, "websocket=%s://%s%s\n", wsScheme, host, path)
 	}
-	for _, l := range []struct{ name, addr string }{{"sip_udp", a.udp}, {"sip_tcp", a.tcp}, {"sip_tls", a.tls}} {
+	for _, l := range []struct{ name, addr string }{{"sip_udp", a.udp}, {"sip_tcp", a.tcp}, {"sip_tls", a.tls}, {"webrtc", a.webrtc}} {
 		if l.addr != "" {
 			fmt.Fprintf(w, "%s=%s\n", l.name, l.addr)
 		}

@@ -72,7 +72,7 @@ func startRun(t *testing.T, dataDir string) (*lineWriter, func() int) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"-data", dataDir, "-sip-udp", "127.0.0.1:0", "-sip-tcp", "127.0.0.1:0",
-			"-http", "127.0.0.1:0", "-log-level", "error"}, out, io.Discard)
+			"-http", "127.0.0.1:0", "-webrtc", "127.0.0.1:0", "-log-level", "error"}, out, io.Discard)
 	}()
 	stop := func() int {
 		cancel()
@@ -237,7 +237,7 @@ func TestBinaryExitCodesAndSignals(t *testing.T) {
 		t.Fatalf("invalid config: err=%v out=%s", err, out)
 	}
 
-	cmd = exec.Command(bin, "-data", filepath.Join(dir, "d"), "-sip-udp", "127.0.0.1:0", "-sip-tcp", "127.0.0.1:0", "-http", "127.0.0.1:0")
+	cmd = exec.Command(bin, "-data", filepath.Join(dir, "d"), "-sip-udp", "127.0.0.1:0", "-sip-tcp", "127.0.0.1:0", "-http", "127.0.0.1:0", "-webrtc", "127.0.0.1:0")
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {

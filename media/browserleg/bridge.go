@@ -258,7 +258,8 @@ func (b *Bridger) mapsNow() *bridgeMaps {
 	if m != nil && m.neg == n && m.phone == p {
 		return m
 	}
-	var browser []media.Codec
+	// Before the browser answered our offer, the offered formats.
+	browser := b.leg.codecs
 	if n != nil {
 		browser = n.all
 	}

@@ -149,6 +149,12 @@ func (e *Engine) track(l *Leg) bool {
 	return true
 }
 
+func (e *Engine) isClosed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
+}
+
 // forget removes a finished leg.
 func (e *Engine) forget(l *Leg) {
 	e.mu.Lock()

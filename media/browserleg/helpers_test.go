@@ -41,15 +41,21 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// loopbackConn listens on 127.0.0.1:0.
+func loopbackConn(t testing.TB) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // newTestEngine makes an engine on 127.0.0.1:0 closed at cleanup.
 func newTestEngine(t testing.TB, cfg Config) *Engine {
 	t.Helper()
 	if cfg.UDPConn == nil {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.UDPConn = c
+		cfg.UDPConn = loopbackConn(t)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(t)

@@ -108,6 +108,9 @@ func (e *Engine) Offer(ctx context.Context, codecs []media.Codec, dtmf *media.Co
 
 // newLeg creates the PeerConnection with our audio transceiver.
 func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
+	if e.isClosed() {
+		return nil, ErrClosed
+	}
 	l := &Leg{
 		e:      e,
 		log:    e.log.With("leg", e.ids.Add(1)),
@@ -139,14 +142,14 @@ func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
 		Direction: webrtc.RTPTransceiverDirectionSendrecv,
 	})
 	if err != nil {
-		l.pc.Close()
+		l.Close()
 		return nil, fmt.Errorf("browserleg: add transceiver: %w", err)
 	}
-	l.watch()
 	if !e.track(l) {
-		l.pc.Close()
+		l.Close()
 		return nil, ErrClosed
 	}
+	l.watch()
 	l.spawn(func() { l.drainRTCP(l.tr.Sender()) })
 	return l, nil
 }
