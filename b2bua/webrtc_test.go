@@ -380,3 +380,139 @@ func TestBrowserWebSocketDropHangsUpPhone(t *testing.T) {
 	}
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
+
+// register binds the browser as JsSIP does (MD5, the only algorithm JsSIP
+// implements).
+func (b *jsBrowser) register() {
+	b.t.Helper()
+	callID := fmt.Sprintf("jsreg-%d", callCounter.Add(1))
+	msg := func(seq int, auth string) string {
+		var s strings.Builder
+		fmt.Fprintf(&s, "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKreg%d\r\nMax-Forwards: 69\r\n", b.host, callCounter.Add(1))
+		fmt.Fprintf(&s, "To: <sip:%s@localhost>\r\nFrom: <sip:%s@localhost>;tag=rt%d\r\nCall-ID: %s\r\nCSeq: %d REGISTER\r\n", b.user, b.user, seq, callID, seq)
+		if auth != "" {
+			fmt.Fprintf(&s, "Authorization: %s\r\n", auth)
+		}
+		fmt.Fprintf(&s, "Contact: <sip:jc@%s;transport=ws>;+sip.ice;reg-id=1;+sip.instance=\"<urn:uuid:%s-0000-4000-8000-000000000000>\";expires=600\r\n", b.host, strings.Repeat("a", 8))
+		s.WriteString("Expires: 600\r\nSupported: path,gruu,outbound\r\nUser-Agent: JsSIP 3.13.0\r\nContent-Length: 0\r\n\r\n")
+		return s.String()
+	}
+	b.send(msg(1, ""))
+	res := b.nextResponse(200)
+	auth, err := answerChallenge(res, "REGISTER", "sip:localhost", b.user, testUsers[b.user], "MD5")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.send(msg(2, auth))
+	if res := b.nextResponse(200); res.StatusCode != 200 {
+		b.t.Fatalf("browser register: %s", res.StartLine())
+	}
+}
+
+// answerIncoming waits for an INVITE, rings, and answers with WebRTC SDP.
+func (b *jsBrowser) answerIncoming() *sip.Request {
+	b.t.Helper()
+	var inv *sip.Request
+	select {
+	case inv = <-b.reqs:
+	case <-time.After(5 * time.Second):
+		b.t.Fatal("no INVITE reached the browser")
+	}
+	if inv.Method != sip.INVITE {
+		b.t.Fatalf("browser got %s, want INVITE", inv.Method)
+	}
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(inv.Body())}); err != nil {
+		b.t.Fatalf("browser rejects callgate's offer: %v\n%s", err, inv.Body())
+	}
+	ans, err := b.pc.CreateAnswer(nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	sdp := b.localSDP(ans)
+	tag := fmt.Sprintf("bt%d", callCounter.Add(1))
+	for _, code := range []int{180, 200} {
+		res := sip.NewResponseFromRequest(inv, code, map[int]string{180: "Ringing", 200: "OK"}[code], nil)
+		res.To().Params.Add("tag", tag)
+		contact := sip.Uri{Scheme: "sip", User: "jc", Host: b.host, UriParams: sip.NewParams()}
+		contact.UriParams.Add("transport", "ws")
+		res.AppendHeader(&sip.ContactHeader{Address: contact})
+		if code == 200 {
+			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			res.SetBody([]byte(sdp))
+		}
+		b.send(res.String())
+	}
+	return inv
+}
+
+func TestPhoneCallsBrowserWithAudioBothWays(t *testing.T) {
+	g := webrtcGateway(t)
+	alice := newJSBrowser(t, g, "1000")
+	alice.register()
+	bob := newDeskPhone(t, g, "1001")
+
+	ctx := ctx10(t)
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	var sessBody []byte
+	var sessMu sync.Mutex
+	go func() {
+		sess, code, err := bob.call(ctx, "1000", bob.sdp(""))
+		if err == nil && code == 200 {
+			sessMu.Lock()
+			sessBody = sess.InviteResponse.Body()
+			sessMu.Unlock()
+			_ = sess.Ack(ctx)
+			t.Cleanup(func() { _ = sess.Bye(ctx) })
+		}
+		done <- result{code, err}
+	}()
+	inv := alice.answerIncoming()
+	for _, want := range []string{"UDP/TLS/RTP/SAVPF", "a=setup:actpass", "a=fingerprint:sha-256", "a=rtcp-mux", "a=group:BUNDLE"} {
+		if !strings.Contains(string(inv.Body()), want) {
+			t.Fatalf("offer to the browser lacks %q:\n%s", want, inv.Body())
+		}
+	}
+	if inv.Recipient.Host != alice.host {
+		t.Fatalf("INVITE to the browser addressed %s, want its registered Contact", inv.Recipient.String())
+	}
+	r := wait(t, done, 5*time.Second, "phone's call to be answered")
+	if r.err != nil || r.code != 200 {
+		t.Fatalf("phone call: %d %v", r.code, r.err)
+	}
+	eventually(t, 5*time.Second, "ICE and DTLS to connect", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	sessMu.Lock()
+	toBrowser := sdpTarget(t, sessBody)
+	sessMu.Unlock()
+	for i := 0; i < 100; i++ {
+		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0x4242, ulawTone(1000, 160, i*160)), toBrowser)
+		time.Sleep(5 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
+		n, _ := alice.receivedAudio()
+		return n >= 99
+	})
+	_, bpcm := alice.receivedAudio()
+	if f := dominantHz(bpcm, 440, 1000); f != 1000 {
+		t.Fatalf("browser hears %v Hz, want 1000", f)
+	}
+	go alice.sendTone(440, 100)
+	var pcm []byte
+	buf := make([]byte, 1500)
+	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for got := 0; got < 99; got++ {
+		n, _, err := bob.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("phone received %d of 100 packets: %v", got, err)
+		}
+		pcm = append(pcm, buf[12:n]...)
+	}
+	if f := dominantHz(pcm, 440, 1000); f != 440 {
+		t.Fatalf("phone hears %v Hz, want 440", f)
+	}
+}
