@@ -26,6 +26,8 @@ type answerPlan struct {
 	dirWant string
 	// reinviteDelay holds the answer to a re-INVITE this long.
 	reinviteDelay time.Duration
+	// early sends 183 with SDP (early media) instead of 180.
+	early bool
 }
 
 // deskPhone is a sipgo UA on 127.0.0.1 that registers at the gateway,
@@ -178,7 +180,10 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	tx.OnCancel(func(r *sip.Request) { p.cancels <- r })
-	if plan.ring {
+	switch {
+	case plan.early:
+		_ = dss.Respond(183, "Session Progress", p.sdp(""), sip.NewHeader("Content-Type", "application/sdp"))
+	case plan.ring:
 		_ = dss.Respond(180, "Ringing", nil)
 	}
 	if plan.code == 0 {

@@ -34,6 +34,10 @@ type jsBrowser struct {
 	track    *webrtc.TrackLocalStaticRTP
 	mu       sync.Mutex
 	received []rtp.Packet
+	// earlyAnswer is the SDP applied from a 183; earlyPackets counts what
+	// had arrived when the 2xx came.
+	earlyAnswer  string
+	earlyPackets int
 }
 
 func newJSBrowser(t testing.TB, g *gateway, user string) *jsBrowser {
@@ -197,8 +201,16 @@ func (b *jsBrowser) invite(to string) (*sip.Response, []*sip.Response, string) {
 		r := b.nextResponse(101)
 		if r.StatusCode < 200 {
 			prov = append(prov, r)
+			if len(r.Body()) > 0 && b.earlyAnswer == "" {
+				// JsSIP applies SDP from a 1xx at once (GUIDE §3).
+				if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(r.Body())}); err != nil {
+					b.t.Fatalf("browser rejects the early answer: %v", err)
+				}
+				b.earlyAnswer = string(r.Body())
+			}
 			continue
 		}
+		b.earlyPackets, _ = b.receivedAudio()
 		return r, prov, callID
 	}
 }
@@ -206,7 +218,11 @@ func (b *jsBrowser) invite(to string) (*sip.Response, []*sip.Response, string) {
 // ack confirms a 2xx (RFC 3261 §13.2.2.4) and applies its SDP answer.
 func (b *jsBrowser) ack(res *sip.Response) {
 	b.t.Helper()
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(res.Body())}); err != nil {
+	if b.earlyAnswer != "" {
+		if string(res.Body()) != b.earlyAnswer {
+			b.t.Fatal("the 200 does not repeat the 183's answer")
+		}
+	} else if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(res.Body())}); err != nil {
 		b.t.Fatalf("browser rejects callgate's answer: %v\n%s", err, res.Body())
 	}
 	b.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKack%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
@@ -515,4 +531,48 @@ func TestPhoneCallsBrowserWithAudioBothWays(t *testing.T) {
 	if f := dominantHz(pcm, 440, 1000); f != 440 {
 		t.Fatalf("phone hears %v Hz, want 440", f)
 	}
+}
+
+func TestBrowserHearsEarlyMedia(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.setPlan(answerPlan{early: true, code: 200, delay: 2 * time.Second})
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	go func() {
+		// Ringback from the phone as soon as the browser's media is up.
+		inv := <-bob.invites
+		bob.invites <- inv
+		toBrowser := sdpTarget(t, inv.Body())
+		deadline := time.Now().Add(5 * time.Second)
+		for alice.pc.ConnectionState() != webrtc.PeerConnectionStateConnected && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		for i := 0; i < 50; i++ {
+			_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0x1818, ulawTone(1000, 160, i*160)), toBrowser)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	res, prov, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	got183 := false
+	for _, p := range prov {
+		if p.StatusCode == 183 && len(p.Body()) > 0 {
+			got183 = true
+		}
+	}
+	if !got183 {
+		t.Fatal("no 183 with SDP reached the browser")
+	}
+	if alice.earlyPackets < 45 {
+		t.Fatalf("only %d early-media packets before the answer", alice.earlyPackets)
+	}
+	_, pcm := alice.receivedAudio()
+	if f := dominantHz(pcm, 440, 1000); f != 1000 {
+		t.Fatalf("early media heard at %v Hz, want 1000", f)
+	}
+	alice.ack(res)
+	alice.bye(res)
 }
