@@ -576,3 +576,159 @@ func TestBrowserHearsEarlyMedia(t *testing.T) {
 	alice.ack(res)
 	alice.bye(res)
 }
+
+// sdpAttr returns the value of the first a=name: line.
+func sdpAttr(body, name string) string {
+	for _, l := range strings.Split(body, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "a="+name+":") {
+			return strings.TrimPrefix(l, "a="+name+":")
+		}
+	}
+	return ""
+}
+
+// sameDTLSAndICE fails unless two WebRTC descriptions keep fingerprint,
+// ICE credentials and DTLS role (GUIDE §4).
+func sameDTLSAndICE(t *testing.T, first, later string) {
+	t.Helper()
+	for _, a := range []string{"fingerprint", "ice-ufrag", "ice-pwd", "mid"} {
+		if sdpAttr(first, a) != sdpAttr(later, a) || sdpAttr(first, a) == "" {
+			t.Fatalf("a=%s changed: %q → %q", a, sdpAttr(first, a), sdpAttr(later, a))
+		}
+	}
+	// Offers always say actpass (RFC 8842 §5.2); answers keep the role.
+	if s1, s2 := sdpAttr(first, "setup"), sdpAttr(later, "setup"); s1 != s2 && s2 != "actpass" && s1 != "actpass" {
+		t.Fatalf("a=setup changed: %q → %q", s1, s2)
+	}
+}
+
+// inDialog sends a request in the browser's dialog of a 2xx and returns
+// the final response.
+func (b *jsBrowser) inDialog(res *sip.Response, method string, seq uint32, sdp string) *sip.Response {
+	b.t.Helper()
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKdlg%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n",
+		method, res.Contact().Address.String(), b.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), seq, method)
+	fmt.Fprintf(&s, "Contact: <sip:jc@%s;transport=ws;ob>\r\n", b.host)
+	if sdp != "" {
+		fmt.Fprintf(&s, "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp)
+	} else {
+		s.WriteString("Content-Length: 0\r\n\r\n")
+	}
+	b.send(s.String())
+	return b.nextResponse(200)
+}
+
+func TestBrowserCallHoldResumeFromEachSide(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	first := string(res.Body())
+	alice.ack(res)
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	eventually(t, 5*time.Second, "ICE and DTLS to connect", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	local := alice.pc.LocalDescription().SDP
+
+	// The browser holds and resumes twice (JsSIP re-INVITE with the
+	// direction changed and everything else kept).
+	seq := res.CSeq().SeqNo
+	for round := 0; round < 2; round++ {
+		for _, dir := range []struct{ send, phone, back string }{{"sendonly", "sendonly", "recvonly"}, {"sendrecv", "sendrecv", "sendrecv"}} {
+			seq++
+			offer := strings.Replace(local, "a=sendrecv", "a="+dir.send, 1)
+			r := alice.inDialog(res, "INVITE", seq, offer)
+			if r.StatusCode != 200 {
+				t.Fatalf("browser re-INVITE %s: %s", dir.send, r.StartLine())
+			}
+			sameDTLSAndICE(t, first, string(r.Body()))
+			if got := sdpDirection(r.Body()); got != dir.back {
+				t.Fatalf("answer to the browser's %s is %s, want %s", dir.send, got, dir.back)
+			}
+			alice.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKra%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
+				res.Contact().Address.String(), alice.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), seq))
+			re := wait(t, bob.reinvites, 2*time.Second, "re-INVITE at bob")
+			if got := sdpDirection(re.Body()); got != dir.phone {
+				t.Fatalf("phone saw %s, browser sent %s", got, dir.send)
+			}
+		}
+	}
+
+	// The phone holds and resumes twice; the browser gets re-offers that
+	// keep our DTLS and ICE identity.
+	for round := 0; round < 2; round++ {
+		for _, dir := range []struct{ send, browser, back string }{{"sendonly", "sendonly", "recvonly"}, {"sendrecv", "sendrecv", "sendrecv"}} {
+			answered := make(chan *sip.Response, 1)
+			go func() {
+				req := sip.NewRequest(sip.INVITE, dss.InviteRequest.Contact().Address)
+				req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+				req.SetBody(bob.sdp(dir.send))
+				r, err := dss.Do(ctx10(t), req)
+				if err != nil {
+					answered <- nil
+					return
+				}
+				answered <- r
+			}()
+			var reoffer *sip.Request
+			select {
+			case reoffer = <-alice.reqs:
+			case <-time.After(3 * time.Second):
+				t.Fatal("no re-INVITE reached the browser")
+			}
+			sameDTLSAndICE(t, first, string(reoffer.Body()))
+			if got := sdpDirection(reoffer.Body()); got != dir.browser {
+				t.Fatalf("browser re-offer says %s, phone sent %s", got, dir.send)
+			}
+			if err := alice.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(reoffer.Body())}); err != nil {
+				t.Fatalf("browser rejects the re-offer: %v", err)
+			}
+			ans, _ := alice.pc.CreateAnswer(nil)
+			sdp := alice.localSDP(ans)
+			ok := sip.NewResponseFromRequest(reoffer, 200, "OK", nil)
+			contact := sip.Uri{Scheme: "sip", User: "jc", Host: alice.host, UriParams: sip.NewParams()}
+			contact.UriParams.Add("transport", "ws")
+			ok.AppendHeader(&sip.ContactHeader{Address: contact})
+			ok.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			ok.SetBody([]byte(sdp))
+			alice.send(ok.String())
+			r := wait(t, answered, 3*time.Second, "answer to the phone's re-INVITE")
+			if r == nil || r.StatusCode != 200 {
+				t.Fatalf("phone re-INVITE %s: %v", dir.send, r)
+			}
+			if got := sdpDirection(r.Body()); got != dir.back {
+				t.Fatalf("phone's %s answered %s, want %s", dir.send, got, dir.back)
+			}
+			select {
+			case ack := <-alice.reqs:
+				if ack.Method != sip.ACK {
+					t.Fatalf("browser got %s, want ACK", ack.Method)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatal("no ACK for the browser's 200")
+			}
+		}
+	}
+
+	// Media still flows after all of that.
+	inv := wait(t, bob.invites, time.Second, "the original INVITE")
+	toAlice := sdpTarget(t, inv.Body())
+	before, _ := alice.receivedAudio()
+	for i := 0; i < 50; i++ {
+		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(1000+i), 0x7777, ulawTone(1000, 160, i*160)), toAlice)
+		time.Sleep(5 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "audio after hold/resume", func() bool {
+		n, _ := alice.receivedAudio()
+		return n-before >= 49
+	})
+	alice.bye(res)
+}
