@@ -377,6 +377,9 @@ func (l *Leg) CreateReoffer(dir string) (offer string, err error) {
 // negotiated records the outcome of an exchange.
 func (l *Leg) negotiated(n *negotiation) {
 	l.neg.Store(n)
+	l.wmu.Lock()
+	l.cont.clock = n.codec.Clock
+	l.wmu.Unlock()
 	if n.dir.sends() {
 		l.sendOK.Store(true)
 	} else if l.sendOK.Swap(false) {
