@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -413,12 +412,6 @@ func newID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// addrPort parses "host:port" into a netip.AddrPort, zero on failure.
-func addrPort(s string) netip.AddrPort {
-	ap, _ := netip.ParseAddrPort(s)
-	return ap
 }
 
 // onConnGone ends the call when one of its legs ran over the WebSocket

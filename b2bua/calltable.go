@@ -13,7 +13,6 @@ type callTable struct {
 	calls    map[*call]struct{}
 	perUser  map[string]int
 	draining bool
-	idle     chan struct{} // closed and replaced when the table empties while draining
 }
 
 func newCallTable() *callTable {

@@ -3,15 +3,13 @@ package b2bua
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/emiago/sipgo/sip"
 )
 
 // leg is one SIP dialog of a call (RFC 3261 §12): the caller's dialog, in
 // which callgate is the UAS, or a callee's, in which callgate is the UAC.
-// Only the call's goroutine touches a leg after set-up, except the fields
-// guarded by mu that sipgo callbacks read.
+// Only the call's goroutine touches a leg after set-up.
 type leg struct {
 	name      string // "caller" or "callee", for logs
 	callID    string
@@ -30,9 +28,6 @@ type leg struct {
 	contact      sip.Uri
 	localSeq     uint32
 	remoteSeq    uint32
-
-	mu        sync.Mutex
-	confirmed bool
 }
 
 // nextSeq returns the CSeq for our next request on this leg (RFC 3261 §12.2.1.1).

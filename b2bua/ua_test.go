@@ -18,12 +18,10 @@ import (
 
 // answerPlan says how a test phone answers an incoming INVITE.
 type answerPlan struct {
-	ring    bool          // send 180 first
-	code    int           // final status; 0 means never answer
-	delay   time.Duration // before the final
-	noSDP   bool          // answer 2xx without SDP
-	reqSDP  bool          // (delayed offer) the phone makes the offer in its 2xx
-	dirWant string
+	ring  bool          // send 180 first
+	code  int           // final status; 0 means never answer
+	delay time.Duration // before the final
+	noSDP bool          // answer 2xx without SDP
 	// reinviteDelay holds the answer to a re-INVITE this long.
 	reinviteDelay time.Duration
 	// early sends 183 with SDP (early media) instead of 180.

@@ -41,7 +41,8 @@ type Engine struct {
 }
 
 // NewEngine opens (or adopts) the shared UDP socket, loads or creates the
-// certificate and prepares the settings every leg uses.
+// certificate and prepares the settings every leg uses. A Config.UDPConn
+// belongs to the Engine once NewEngine succeeds; on error it is left open.
 func NewEngine(cfg Config) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	e := &Engine{cfg: cfg, log: cfg.Logger, legs: make(map[*Leg]struct{})}
@@ -81,19 +82,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.addr = netip.AddrPortFrom(ip, uint16(port))
 
 	logs := pionLogs{log: e.log}
-	e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
-
 	se := webrtc.SettingEngine{LoggerFactory: logs}
-	// RFC 8445 §2.5: a server on a public address runs ICE-lite, offers
-	// host candidates only and never starts checks itself.
-	se.SetLite(true)
-	se.SetICEUDPMux(e.mux)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	// mDNS candidates (RFC 8839 §5.1 / draft-ietf-mmusic-mdns-ice-candidates)
-	// are neither gathered nor resolved: the browser's address is learnt
-	// from its checks as a peer-reflexive candidate (RFC 8445 §7.3.1.3).
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
 	// One host candidate with the advertised address whatever the socket's
 	// own address is (1:1 NAT).
 	if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
@@ -101,9 +90,22 @@ func NewEngine(cfg Config) (*Engine, error) {
 		AsCandidateType: webrtc.ICECandidateTypeHost,
 		Mode:            webrtc.ICEAddressRewriteReplace,
 	}); err != nil {
-		e.mux.Close()
+		if cfg.UDPConn == nil {
+			conn.Close()
+		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
+	// RFC 8445 §2.5: a server on a public address runs ICE-lite, offers
+	// host candidates only and never starts checks itself.
+	se.SetLite(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// mDNS candidates (RFC 8839 §5.1 / draft-ietf-mmusic-mdns-ice-candidates)
+	// are neither gathered nor resolved: the browser's address is learnt
+	// from its checks as a peer-reflexive candidate (RFC 8445 §7.3.1.3).
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
+	se.SetICEUDPMux(e.mux)
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	e.settings = se
 	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)

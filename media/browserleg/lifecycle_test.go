@@ -2,6 +2,7 @@ package browserleg
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +105,31 @@ func TestCloseReleasesEverything(t *testing.T) {
 		pair.Close()
 	}()
 	waitNoLeaks(t, base)
+}
+
+// TestLegDTLSFailed: the browser's certificate does not match the
+// fingerprint in its offer (RFC 8122 §5); the leg ends with ErrDTLSFailed.
+func TestLegDTLSFailed(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	br := newTestBrowser(t)
+	forged := br.offer("", func(s string) string {
+		var out []string
+		for _, l := range sdpLines(s) {
+			if strings.HasPrefix(l, "a=fingerprint:sha-256 ") {
+				l = "a=fingerprint:sha-256 " + strings.Repeat("AB:", 31) + "AB"
+			}
+			out = append(out, l)
+		}
+		return joinSDP(out)
+	})
+	leg, answer, err := e.Answer(testCtx(t), forged, pcmu, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leg.Close()
+	br.applyAnswer(answer)
+	waitDone(t, leg.Done(), "leg")
+	if !errors.Is(leg.Err(), ErrDTLSFailed) {
+		t.Fatalf("Err = %v, want ErrDTLSFailed", leg.Err())
+	}
 }

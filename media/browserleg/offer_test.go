@@ -2,6 +2,9 @@ package browserleg
 
 import (
 	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/callgate/callgate/media"
 )
@@ -63,4 +66,26 @@ func TestOfferNeedsCodecs(t *testing.T) {
 	if _, _, err := e.Offer(testCtx(t), nil, &dtmf8k); err == nil {
 		t.Fatal("offer without codecs")
 	}
+}
+
+// TestOfferAnswerArrivesLate: the browser starts ICE (and would start
+// DTLS) as soon as it has our offer, while its answer is still on its way
+// through SIP; the leg connects once the answer is applied (GUIDE §4).
+func TestOfferAnswerArrivesLate(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	leg, offer, err := e.Offer(testCtx(t), []media.Codec{pcmu}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leg.Close()
+	br := newTestBrowser(t)
+	answer := br.answer(offer)
+	waitFor(t, "browser to start ICE", 5*time.Second, func() bool {
+		return br.pc.ICEConnectionState() == webrtc.ICEConnectionStateChecking
+	})
+	time.Sleep(200 * time.Millisecond) // the answer's trip through SIP
+	if err := leg.SetAnswer(answer); err != nil {
+		t.Fatal(err)
+	}
+	br.waitConnected(leg)
 }
