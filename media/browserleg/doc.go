@@ -20,7 +20,8 @@
 // telephone-event at the same clock); Engine.Offer offers a list of codecs
 // to a browser and Leg.SetAnswer applies its answer. For hold and resume,
 // Leg.Renegotiate answers a browser's re-offer and Leg.CreateReoffer makes
-// a re-offer with a chosen direction. Every description of a leg keeps the
+// a re-offer with a chosen direction; Leg.CancelReoffer withdraws a
+// re-offer the browser rejected. Every description of a leg keeps the
 // DTLS role, the certificate fingerprint, the ICE credentials and the mid
 // of the first one, because browsers drop calls whose re-offers change them
 // (RFC 8842 §5, RFC 8839 §4.4.1.1.1, RFC 8843 §7).

@@ -191,3 +191,71 @@ func assertContinuous(t *testing.T, last *uint16, got []rtp.Packet) {
 		*last = got[len(got)-1].SequenceNumber
 	}
 }
+
+// TestCancelReoffer: the browser rejects our re-offer (a 488 or 491 to the
+// re-INVITE); the call goes on as before and can be re-offered again.
+func TestCancelReoffer(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	leg, br := connectedLeg(t, e)
+	first, _ := stableOf(t, leg.pc.LocalDescription().SDP)
+
+	if _, err := leg.CreateReoffer("sendonly"); err != nil {
+		t.Fatal(err)
+	}
+	// The browser never answers: its re-offer crosses ours (glare) and
+	// the re-INVITE fails.
+	if err := leg.CancelReoffer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := leg.CancelReoffer(); err != nil {
+		t.Fatalf("second CancelReoffer: %v", err)
+	}
+	// The previous direction is back: a browser re-offer is answered
+	// sendrecv, not sendonly.
+	ans, err := leg.Renegotiate(br.offer("sendrecv", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, info := stableOf(t, ans)
+	if s != first || info.dir != dirSendrecv {
+		t.Fatalf("after cancel: %+v dir %v, first %+v", s, info.dir, first)
+	}
+	br.applyAnswer(ans)
+
+	// Media still flows both ways.
+	ph := newPhone(t, "127.0.0.1")
+	pair := newPair(t)
+	b := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), PhoneCodecs: []media.Codec{pcmu, dtmf8k}})
+	defer b.Close()
+	phoneToBrowser(t, ph, &phoneStream{}, pairAddr(pair), br, 20)
+	browserToPhone(t, br, &browserStream{}, ph, 20, 0)
+
+	// Cancel in the other signalling state: after our own re-offer was
+	// answered once.
+	off, err := leg.CreateReoffer("sendrecv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leg.SetAnswer(br.answer(off)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := leg.CreateReoffer("recvonly"); err != nil {
+		t.Fatal(err)
+	}
+	if err := leg.CancelReoffer(); err != nil {
+		t.Fatal(err)
+	}
+	// The browser's pending state must be unwound too in real life (its
+	// own rejection); here its PeerConnection never saw our offer.
+	phoneToBrowser(t, ph, &phoneStream{seq: 9000, idx: 500}, pairAddr(pair), br, 20)
+	off, err = leg.CreateReoffer("inactive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leg.SetAnswer(br.answer(off)); err != nil {
+		t.Fatal(err)
+	}
+	if n := leg.neg.Load(); n.dir != dirInactive || leg.sendOK.Load() {
+		t.Fatalf("after inactive re-offer: dir %v sendOK %v", n.dir, leg.sendOK.Load())
+	}
+}

@@ -31,13 +31,15 @@ type Leg struct {
 	tr    *webrtc.RTPTransceiver
 	track *localTrack
 
-	sigMu   sync.Mutex    // serialises negotiation
-	want    direction     // our preferred direction; guarded by sigMu
-	codecs  []media.Codec // formats the leg was created with
-	offered []media.Codec // formats of our initial offer; nil when answering
-	neg     atomic.Pointer[negotiation]
-	sendOK  atomic.Bool
-	dtlsUp  atomic.Bool // the DTLS handshake completed once
+	sigMu    sync.Mutex    // serialises negotiation
+	want     direction     // our preferred direction; guarded by sigMu
+	prevWant direction     // want before the pending re-offer; sigMu
+	role     string        // our DTLS role once fixed ("active"/"passive"); sigMu
+	codecs   []media.Codec // formats the leg was created with
+	offered  []media.Codec // formats of our initial offer; nil when answering
+	neg      atomic.Pointer[negotiation]
+	sendOK   atomic.Bool
+	dtlsUp   atomic.Bool // the DTLS handshake completed once
 
 	wmu  sync.Mutex // guards hdr and cont (the WriteRTP path)
 	hdr  rtp.Header

@@ -85,10 +85,6 @@ func (l *Leg) answer(ctx context.Context, offer string) (string, error) {
 	}
 	ans, err := l.pc.CreateAnswer(nil)
 	if err != nil {
-		// Back to the state before the offer, so the call goes on with
-		// the previous negotiation (RFC 3264 §8: a rejected re-offer
-		// leaves the session unchanged).
-		l.rollback(webrtc.SDPTypeOffer, offer)
 		return "", fmt.Errorf("%w: create answer: %w", ErrBadSDP, err)
 	}
 	dir := remote.dir.reverse() & l.want
@@ -100,6 +96,7 @@ func (l *Leg) answer(ctx context.Context, offer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	l.setRole(mine.setup)
 	codec, dtmf, ok := mainCodec(mine.codecs)
 	if !ok {
 		return "", fmt.Errorf("%w: offer had %d audio formats", ErrNoCommonCodec, len(remote.codecs))
@@ -183,6 +180,12 @@ func (l *Leg) SetAnswer(browserAnswer string) error {
 	}); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadSDP, err)
 	}
+	switch remote.setup {
+	case "active":
+		l.setRole("passive")
+	case "passive":
+		l.setRole("active")
+	}
 	codec, dtmf, ok := mainCodec(remote.codecs)
 	if !ok {
 		return fmt.Errorf("%w: answer has no audio format", ErrNoCommonCodec)
@@ -226,14 +229,15 @@ func (l *Leg) CreateReoffer(dir string) (offer string, err error) {
 	if err != nil {
 		return "", err
 	}
-	l.want = d
+	l.prevWant, l.want = l.want, d
 	return o, nil
 }
 
 // CancelReoffer abandons the offer made by CreateReoffer when its answer
 // will never come: the browser rejected the re-INVITE (488, or 491 on
 // glare, RFC 3261 §14.1) or it timed out. The previous negotiation stays
-// in force (RFC 3264 §8) and a new re-offer can follow.
+// in force (RFC 3264 §8) and a new offer, ours or the browser's, can
+// follow.
 func (l *Leg) CancelReoffer() error {
 	l.sigMu.Lock()
 	defer l.sigMu.Unlock()
@@ -243,29 +247,32 @@ func (l *Leg) CancelReoffer() error {
 	if l.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return nil
 	}
-	if err := l.rollback(webrtc.SDPTypeOffer, ""); err != nil {
+	pending, current := l.pc.PendingLocalDescription(), l.pc.CurrentRemoteDescription()
+	if pending == nil || current == nil || l.role == "" {
+		return fmt.Errorf("browserleg: cancel re-offer: nothing negotiated yet")
+	}
+	theirRole := "active"
+	if l.role == "active" {
+		theirRole = "passive"
+	}
+	answer, err := standInAnswer(pending.SDP, current.SDP, theirRole)
+	if err != nil {
 		return fmt.Errorf("browserleg: cancel re-offer: %w", err)
 	}
-	if n := l.neg.Load(); n != nil {
-		l.want = n.dir
+	if err := l.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fmt.Errorf("browserleg: cancel re-offer: %w", err)
 	}
+	l.want = l.prevWant
 	return nil
 }
 
-// rollback returns pion to the stable state (JSEP, RFC 8829 §4.1.10.2)
-// from a pending local offer (typ Offer, remote "") or a pending remote
-// offer (remote its text). Caller holds sigMu.
-func (l *Leg) rollback(typ webrtc.SDPType, remote string) error {
-	rb := webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}
-	if remote != "" {
-		rb.SDP = remote
-		return l.pc.SetRemoteDescription(rb)
+// setRole records our DTLS role from the first exchange that fixed it
+// (RFC 4145 §4: "active" or "passive"); later exchanges keep it (RFC 8842
+// §5). Caller holds sigMu.
+func (l *Leg) setRole(setup string) {
+	if l.role == "" && (setup == "active" || setup == "passive") {
+		l.role = setup
 	}
-	// pion parses the text of a local rollback: give it the pending offer.
-	if p := l.pc.PendingLocalDescription(); p != nil {
-		rb.SDP = p.SDP
-	}
-	return l.pc.SetLocalDescription(rb)
 }
 
 // negotiated records the outcome of an exchange.
@@ -283,4 +290,3 @@ func (l *Leg) negotiated(n *negotiation) {
 	}
 	l.log.Debug("browserleg: negotiated", "codec", n.codec.Name, "pt", n.codec.PT, "dir", n.dir.String())
 }
-
