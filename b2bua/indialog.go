@@ -50,6 +50,8 @@ type reinvite struct {
 	// answer turns the other leg's SDP answer into the body for the
 	// requester.
 	answer func([]byte) ([]byte, error)
+	// failed undoes what the offer set up when the other leg refuses it.
+	failed func()
 }
 
 // handleInDialog routes a request that carries a To tag to its call
@@ -177,14 +179,15 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	body, ctype := req.Body(), contentType(req)
 	offerIn := false
 	var answer func([]byte) ([]byte, error)
+	var failed func()
 	if req.Method != sip.INFO && isSDP(body, ctype) {
-		sdp, ans, err := c.midCallOffer(from, body)
+		sdp, ans, fail, err := c.midCallOffer(from, body)
 		if err != nil {
 			c.log.Warn("mid-call offer refused", "method", string(req.Method), "error", err)
 			in.reply(c.s, 488, "", nil, "")
 			return
 		}
-		body, ctype, offerIn, answer = sdp, "application/sdp", true, ans
+		body, ctype, offerIn, answer, failed = sdp, "application/sdp", true, ans, fail
 	}
 	// Session-Expires and Min-SE are negotiated per leg (RFC 4028) and are
 	// deliberately not copied across.
@@ -194,7 +197,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	} else {
 		out.SetBody(nil)
 	}
-	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn, answer: answer}
+	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn, answer: answer, failed: failed}
 	if req.Method != sip.INFO {
 		c.pending = p
 	}
@@ -230,6 +233,9 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
 	if c.pending == p {
 		c.pending = nil
+	}
+	if (res == nil || res.StatusCode >= 300) && p.failed != nil {
+		p.failed()
 	}
 	if res == nil {
 		p.in.reply(c.s, 408, "", nil, "")
@@ -309,10 +315,10 @@ func legSide(c *call, l *leg) media.Leg {
 // the other leg, and returns how to translate the answer back. With a
 // browser on one side, the browser's DTLS role, fingerprint and ICE
 // credentials never change (GUIDE §4): pion renegotiates in place.
-func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byte, error), error) {
+func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byte, error), func(), error) {
 	if c.bleg == nil {
 		sdp, err := c.anchorFrom(legSide(c, from), body)
-		return sdp, nil, err
+		return sdp, nil, nil, err
 	}
 	phonePair, phoneOrigin := c.pairA, &c.originA
 	if c.browserCaller {
@@ -325,12 +331,12 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 	fromBrowser := (from == c.caller) == c.browserCaller
 	_, dir, err := media.ParseCodecs(body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if fromBrowser {
 		answer, err := c.bleg.Renegotiate(string(body))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		offer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), dir, phoneOrigin)
 		return offer, func(phoneAnswer []byte) ([]byte, error) {
@@ -338,23 +344,29 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 				c.bridge.SetPhoneRemote(remote)
 			}
 			return []byte(answer), nil
-		}, nil
+		}, nil, nil
 	}
 	// From the phone: re-offer to the browser with the phone's direction.
 	remote, err := phoneRemote(body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c.bridge.SetPhoneRemote(remote)
 	offer, err := c.bleg.CreateReoffer(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	return []byte(offer), func(browserAnswer []byte) ([]byte, error) {
 		if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
 			return nil, err
 		}
 		return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), media.AnswerDirection(dir), phoneOrigin), nil
+	}, func() {
+		// The browser refused or never answered: without this the leg
+		// would stay in have-local-offer and refuse every later offer.
+		if err := c.bleg.CancelReoffer(); err != nil {
+			c.log.Warn("browser re-offer could not be withdrawn", "error", err)
+		}
 	}, nil
 }
 

@@ -808,3 +808,68 @@ func openFDs() int {
 	}
 	return len(ents)
 }
+
+func TestBrowserRefusedReofferCanBeRetried(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	reinvite := func() chan *sip.Response {
+		out := make(chan *sip.Response, 1)
+		go func() {
+			req := sip.NewRequest(sip.INVITE, dss.InviteRequest.Contact().Address)
+			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			req.SetBody(bob.sdp("sendonly"))
+			r, err := dss.Do(ctx10(t), req)
+			if err != nil {
+				r = nil
+			}
+			out <- r
+		}()
+		return out
+	}
+	next := func() *sip.Request {
+		for {
+			select {
+			case r := <-alice.reqs:
+				if r.Method == sip.INVITE {
+					return r
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("no re-INVITE reached the browser")
+				return nil
+			}
+		}
+	}
+	// The browser refuses the first re-offer.
+	answered := reinvite()
+	alice.send(sip.NewResponseFromRequest(next(), 488, "Not Acceptable Here", nil).String())
+	if r := wait(t, answered, 3*time.Second, "phone's answer"); r == nil || r.StatusCode != 488 {
+		t.Fatalf("refused re-INVITE: %v, want 488 relayed", r)
+	}
+	// A second try must still be possible.
+	answered = reinvite()
+	re := next()
+	if err := alice.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(re.Body())}); err != nil {
+		t.Fatalf("browser rejects the second re-offer: %v", err)
+	}
+	ans, _ := alice.pc.CreateAnswer(nil)
+	ok := sip.NewResponseFromRequest(re, 200, "OK", nil)
+	contact := sip.Uri{Scheme: "sip", User: "jc", Host: alice.host, UriParams: sip.NewParams()}
+	contact.UriParams.Add("transport", "ws")
+	ok.AppendHeader(&sip.ContactHeader{Address: contact})
+	ok.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ok.SetBody([]byte(alice.localSDP(ans)))
+	alice.send(ok.String())
+	if r := wait(t, answered, 3*time.Second, "phone's answer"); r == nil || r.StatusCode != 200 || sdpDirection(r.Body()) != "recvonly" {
+		t.Fatalf("second re-INVITE: %v", r)
+	}
+	alice.bye(res)
+}
