@@ -392,6 +392,7 @@ func (s *Server) callerLeg(req *sip.Request) *leg {
 	if l.transport == "WSS" {
 		l.transport = "WS"
 	}
+	l.noUpdate = !allowsUpdate(req)
 	if ct := req.Contact(); ct != nil {
 		l.remoteTarget = ct.Address
 	} else {

@@ -196,3 +196,33 @@ func TestUpdateAndOptionsInDialog(t *testing.T) {
 	}
 	_ = sess.Bye(ctx)
 }
+
+func TestUpdateBecomesReinviteForPeersWithoutUpdate(t *testing.T) {
+	_, alice, bob := twoPhones(t, nil)
+	// Like SIP.js: UPDATE is missing from Allow.
+	bob.setPlan(answerPlan{ring: true, code: 200, allow: "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"})
+	ctx := ctx10(t)
+	sess, _, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = sess.Ack(ctx)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	up := sip.NewRequest(sip.UPDATE, sess.InviteResponse.Contact().Address)
+	up.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	up.SetBody(alice.sdp("sendonly"))
+	res, err := sess.Do(ctx, up)
+	if err != nil || res.StatusCode != 200 || sdpDirection(res.Body()) != "recvonly" {
+		t.Fatalf("UPDATE: %v %v", res, err)
+	}
+	re := wait(t, bob.reinvites, 2*time.Second, "re-INVITE at bob instead of UPDATE")
+	if sdpDirection(re.Body()) != "sendonly" {
+		t.Fatalf("bob got %s", sdpDirection(re.Body()))
+	}
+	select {
+	case <-bob.updates:
+		t.Fatal("UPDATE sent to a peer that does not allow it")
+	default:
+	}
+	_ = sess.Bye(ctx)
+}

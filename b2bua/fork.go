@@ -244,6 +244,7 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 		f.leg.remoteTarget = ct.Address
 	}
 	f.leg.routeSet = reverseRoutes(res)
+	f.leg.noUpdate = !allowsUpdate(res)
 	if c.state != stateRinging || f.cancelWanted {
 		// CANCEL crossed this 2xx, or another binding won: confirm the
 		// dialog and end it at once (RFC 3261 §15, §9.1).

@@ -174,7 +174,11 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		in.reply(c.s, 491, "", nil, "", sip.NewHeader("Retry-After", "1"))
 		return
 	}
-	out := c.s.newRequest(to, req.Method, to.nextSeq())
+	method := req.Method
+	if method == sip.UPDATE && to.noUpdate {
+		method = sip.INVITE // same offer/answer, in a method the peer takes
+	}
+	out := c.s.newRequest(to, method, to.nextSeq())
 	out.AppendHeader(c.s.via(to))
 	body, ctype := req.Body(), contentType(req)
 	offerIn := false
@@ -197,7 +201,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	} else {
 		out.SetBody(nil)
 	}
-	p := &reinvite{from: from, to: to, in: in, out: out, method: req.Method, offerIn: offerIn, answer: answer, failed: failed}
+	p := &reinvite{from: from, to: to, in: in, out: out, method: method, offerIn: offerIn, answer: answer, failed: failed}
 	if req.Method != sip.INFO {
 		c.pending = p
 	}

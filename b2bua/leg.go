@@ -28,6 +28,9 @@ type leg struct {
 	contact      sip.Uri
 	localSeq     uint32
 	remoteSeq    uint32
+	// noUpdate: the peer's Allow header left UPDATE out (SIP.js does), so
+	// offers go to it as re-INVITEs (GUIDE §3).
+	noUpdate bool
 }
 
 // nextSeq returns the CSeq for our next request on this leg (RFC 3261 §12.2.1.1).
@@ -98,4 +101,21 @@ func hostPort(addr string) (string, int) {
 	}
 	p, _ := strconv.Atoi(addr[i+1:])
 	return strings.Trim(addr[:i], "[]"), p
+}
+
+// allowsUpdate reads an Allow header: false only when one is present and
+// does not list UPDATE (RFC 3261 §20.5; RFC 3311 §5.1).
+func allowsUpdate(m interface{ GetHeaders(string) []sip.Header }) bool {
+	hs := m.GetHeaders("Allow")
+	if len(hs) == 0 {
+		return true
+	}
+	for _, h := range hs {
+		for _, v := range strings.Split(h.Value(), ",") {
+			if strings.EqualFold(strings.TrimSpace(v), "UPDATE") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,6 +26,8 @@ type answerPlan struct {
 	reinviteDelay time.Duration
 	// early sends 183 with SDP (early media) instead of 180.
 	early bool
+	// allow, when set, is the Allow header of the 2xx.
+	allow string
 }
 
 // deskPhone is a sipgo UA on 127.0.0.1 that registers at the gateway,
@@ -203,6 +205,9 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		body = p.sdp("")
 	}
 	hdrs := []sip.Header{}
+	if plan.allow != "" {
+		hdrs = append(hdrs, sip.NewHeader("Allow", plan.allow))
+	}
 	if body != nil {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
