@@ -361,17 +361,17 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 		return nil, nil, nil, err
 	}
 	return []byte(offer), func(browserAnswer []byte) ([]byte, error) {
-		if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
-			return nil, err
-		}
-		return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), media.AnswerDirection(dir), phoneOrigin), nil
-	}, func() {
-		// The browser refused or never answered: without this the leg
-		// would stay in have-local-offer and refuse every later offer.
-		if err := c.bleg.CancelReoffer(); err != nil {
-			c.log.Warn("browser re-offer could not be withdrawn", "error", err)
-		}
-	}, nil
+			if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
+				return nil, err
+			}
+			return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), media.AnswerDirection(dir), phoneOrigin), nil
+		}, func() {
+			// The browser refused or never answered: without this the leg
+			// would stay in have-local-offer and refuse every later offer.
+			if err := c.bleg.CancelReoffer(); err != nil {
+				c.log.Warn("browser re-offer could not be withdrawn", "error", err)
+			}
+		}, nil
 }
 
 // phoneCodecs maps the browser leg's formats to the phone's payload types.
