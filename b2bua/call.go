@@ -70,6 +70,7 @@ type call struct {
 	sipCodecs     []media.Codec // offered to the phone for a browser caller
 	bleg          *browserleg.Leg
 	bridge        *browserleg.Bridger
+	peerLeg       *browserleg.Leg // the callee browser in a browser-to-browser call
 	webrtcAnswer  []byte
 
 	closeCause      error       // why a closing call ends
@@ -157,6 +158,10 @@ func (c *call) run(bindings []location.Binding) {
 			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.relay.Err()))
 		case <-c.bridgeDone():
 			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.bridge.Err()))
+		case <-c.ownLegDone():
+			c.hangup(fmt.Errorf("%w: caller browser: %w", ErrMediaTimeout, c.bleg.Err()))
+		case <-c.peerLegDone():
+			c.hangup(fmt.Errorf("%w: callee browser: %w", ErrMediaTimeout, c.peerLeg.Err()))
 		}
 	}
 }
@@ -342,6 +347,9 @@ func (c *call) cleanup() {
 	}
 	if c.bleg != nil {
 		_ = c.bleg.Close()
+	}
+	if c.peerLeg != nil {
+		_ = c.peerLeg.Close()
 	}
 	for _, f := range c.forks {
 		if f.bleg != nil {

@@ -105,13 +105,16 @@ func (c *call) newFork(b location.Binding, callID, fromTag string, offer []byte)
 
 // offerToBrowser replaces a browser fork's body with a WebRTC offer.
 func (c *call) offerToBrowser(f *fork) error {
+	var sdp []byte
+	var err error
 	switch {
 	case c.browserCaller:
-		return fmt.Errorf("%w: browser-to-browser calls are not bridged yet", ErrMedia)
+		sdp, err = c.browserToBrowserOffer(f)
 	case c.delayedOffer:
 		return fmt.Errorf("%w: an offerless INVITE cannot ring a browser", ErrMedia)
+	default:
+		sdp, err = c.browserCalleeOffer(f)
 	}
-	sdp, err := c.browserCalleeOffer(f)
 	if err != nil {
 		return err
 	}
@@ -264,6 +267,8 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 		var sdp []byte
 		var err error
 		switch {
+		case c.browserCaller && f.bleg != nil:
+			sdp, err = c.browserToBrowserAnswered(f, res.Body())
 		case c.browserCaller:
 			sdp, err = c.browserAnswer(res.Body())
 		case f.bleg != nil:

@@ -324,6 +324,9 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 		sdp, err := c.anchorFrom(legSide(c, from), body)
 		return sdp, nil, nil, err
 	}
+	if c.peerLeg != nil {
+		return nil, nil, nil, fmt.Errorf("%w: re-offers between two browsers are not relayed yet", ErrMedia)
+	}
 	phonePair, phoneOrigin := c.pairA, &c.originA
 	if c.browserCaller {
 		phonePair, phoneOrigin = c.pairB, &c.originB
