@@ -473,8 +473,14 @@ func (c *call) sendCancel(f *fork) {
 // INVITE's CSeq number (RFC 3261 §13.2.2.4).
 func (c *call) ackFork(f *fork, body []byte) {
 	f.ackBody = body
-	req := c.s.newRequest(f.leg, sip.ACK, f.req.CSeq().SeqNo)
-	req.AppendHeader(c.s.via(f.leg))
+	c.sendAck(f.leg, f.req.CSeq().SeqNo, body)
+}
+
+// sendAck acknowledges a 2xx to our INVITE number seq on leg l, carrying
+// an SDP answer when the 2xx held the offer.
+func (c *call) sendAck(l *leg, seq uint32, body []byte) {
+	req := c.s.newRequest(l, sip.ACK, seq)
+	req.AppendHeader(c.s.via(l))
 	if len(body) > 0 {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(body)
@@ -482,7 +488,7 @@ func (c *call) ackFork(f *fork, body []byte) {
 		req.SetBody(nil)
 	}
 	if err := c.s.client.WriteRequest(req, keep); err != nil {
-		c.log.Warn("ACK to callee failed", "error", err)
+		c.log.Warn("ACK failed", "leg", l.name, "error", err)
 	}
 }
 

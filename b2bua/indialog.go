@@ -280,17 +280,7 @@ func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
 
 // ackMidCall ACKs a relayed re-INVITE's 2xx on the leg we sent it to.
 func (c *call) ackMidCall(p *reinvite, body []byte) {
-	ack := c.s.newRequest(p.to, sip.ACK, p.out.CSeq().SeqNo)
-	ack.AppendHeader(c.s.via(p.to))
-	if len(body) > 0 {
-		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		ack.SetBody(body)
-	} else {
-		ack.SetBody(nil)
-	}
-	if err := c.s.client.WriteRequest(ack, keep); err != nil {
-		c.log.Warn("ACK for re-INVITE failed", "error", err)
-	}
+	c.sendAck(p.to, p.out.CSeq().SeqNo, body)
 }
 
 // forwardReinviteAck carries the answer of an offerless re-INVITE, found
