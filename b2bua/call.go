@@ -157,11 +157,11 @@ func (c *call) run(bindings []location.Binding) {
 		case <-c.relayDone():
 			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.relay.Err()))
 		case <-c.bridgeDone():
-			c.hangup(fmt.Errorf("%w: %w", ErrMediaTimeout, c.bridge.Err()))
+			c.hangup(mediaEnded(c.bridge.Err()))
 		case <-c.ownLegDone():
-			c.hangup(fmt.Errorf("%w: caller browser: %w", ErrMediaTimeout, c.bleg.Err()))
+			c.hangup(fmt.Errorf("%w: caller browser: %w", ErrMediaFailed, c.bleg.Err()))
 		case <-c.peerLegDone():
-			c.hangup(fmt.Errorf("%w: callee browser: %w", ErrMediaTimeout, c.peerLeg.Err()))
+			c.hangup(fmt.Errorf("%w: callee browser: %w", ErrMediaFailed, c.peerLeg.Err()))
 		}
 	}
 }
@@ -274,6 +274,8 @@ func (c *call) hangup(cause error) {
 			code, reason = 503, "Shutting Down"
 		case errors.Is(cause, ErrMediaTimeout):
 			code, reason = 408, "Media Timeout"
+		case errors.Is(cause, ErrMediaFailed):
+			code, reason = 488, "Media Failed"
 		}
 		c.respondCaller(code, reason, nil)
 		c.closeAfterForks(cause)
@@ -445,4 +447,13 @@ func (c *call) onConnGone(connID string) {
 			c.end(ErrCalleeHangup)
 		}
 	}
+}
+
+// mediaEnded names why a browser bridge stopped: silence or a failure of
+// the browser's ICE/DTLS.
+func mediaEnded(err error) error {
+	if errors.Is(err, browserleg.ErrInactive) {
+		return fmt.Errorf("%w: %w", ErrMediaTimeout, err)
+	}
+	return fmt.Errorf("%w: %w", ErrMediaFailed, err)
 }

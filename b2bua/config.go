@@ -117,6 +117,9 @@ type WebRTCConfig struct {
 	PublicIP netip.Addr
 	// CertFile keeps the DTLS certificate across restarts; "" is ephemeral.
 	CertFile string
+	// ICEFailedTimeout ends a browser leg that stops answering ICE checks
+	// (or never starts); zero means browserleg's default of 15 s.
+	ICEFailedTimeout time.Duration
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).

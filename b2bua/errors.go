@@ -63,6 +63,8 @@ var (
 	ErrNoAck = errors.New("no ACK for 2xx")
 	// ErrMediaTimeout: no RTP from either side for the inactivity timeout.
 	ErrMediaTimeout = errors.New("media inactivity timeout")
+	// ErrMediaFailed: a browser's ICE or DTLS failed, or its media ended.
+	ErrMediaFailed = errors.New("media path failed")
 	// ErrShutdown: the gateway is shutting down.
 	ErrShutdown = errors.New("gateway shutdown")
 	// ErrCallFailed: the callee side failed with a final response.

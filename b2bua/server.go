@@ -138,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 	s.ports = pool
 	engine, err := browserleg.NewEngine(browserleg.Config{
 		UDPConn: cfg.WebRTC.UDPConn, PublicIP: cfg.WebRTC.PublicIP, CertFile: cfg.WebRTC.CertFile, Logger: cfg.Logger,
+		ICEFailedTimeout: cfg.WebRTC.ICEFailedTimeout, ICEDisconnectedTimeout: min(cfg.WebRTC.ICEFailedTimeout, 5*time.Second),
 	})
 	if err != nil {
 		_ = ua.Close()

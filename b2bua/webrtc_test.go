@@ -945,3 +945,29 @@ func (b *jsBrowser) pt() uint8 {
 	}
 	return 0
 }
+
+func TestBrowserICEFailureEndsCall(t *testing.T) {
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.WebRTC.UDPConn = pc
+		c.WebRTC.ICEFailedTimeout = 1500 * time.Millisecond
+	})
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	// The browser confirms the call but its media never connects (a
+	// firewall eats every ICE check).
+	alice.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKnoice\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
+		res.Contact().Address.String(), alice.host, res.To().Value(), res.From().Value(), res.CallID().Value(), res.CSeq().SeqNo))
+	_ = alice.pc.Close()
+	wait(t, bob.byes, 10*time.Second, "BYE at the phone after the browser's ICE failed")
+	eventually(t, 5*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
