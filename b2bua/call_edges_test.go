@@ -124,13 +124,7 @@ func TestNoAckHangsUp(t *testing.T) {
 func TestReinviteGlareGets491(t *testing.T) {
 	_, alice, bob := twoPhones(t, nil)
 	ctx := ctx10(t)
-	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx)
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	sess, dss := establish(t, ctx, alice, bob)
 	bob.setPlan(answerPlan{reinviteDelay: 600 * time.Millisecond})
 
 	// Alice's re-INVITE is pending at bob when bob sends his own.

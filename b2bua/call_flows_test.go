@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/b2bua"
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -36,13 +37,7 @@ func ctx10(t *testing.T) context.Context {
 func TestCalleeHangsUp(t *testing.T) {
 	g, alice, bob := twoPhones(t, nil)
 	ctx := ctx10(t)
-	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx)
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	sess, dss := establish(t, ctx, alice, bob)
 	if err := dss.Bye(ctx); err != nil {
 		t.Fatalf("bob BYE: %v", err)
 	}
@@ -129,13 +124,7 @@ func TestForkSecondBindingAnswers(t *testing.T) {
 func TestHoldResumeFromEachSide(t *testing.T) {
 	g, alice, bob := twoPhones(t, nil)
 	ctx := ctx10(t)
-	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx)
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	sess, dss := establish(t, ctx, alice, bob)
 
 	// Alice holds, then resumes, twice: the re-INVITE reaches bob with the
 	// direction kept and bob's answer comes back mirrored.
@@ -340,4 +329,18 @@ func drain(p *deskPhone) {
 			return
 		}
 	}
+}
+
+// establish places an answered, acknowledged call from a to b and returns
+// both ends of it.
+func establish(t *testing.T, ctx context.Context, a, b *deskPhone) (*sipgo.DialogClientSession, *sipgo.DialogServerSession) {
+	t.Helper()
+	sess, code, err := a.call(ctx, b.user, a.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	dss := wait(t, b.sessions, 2*time.Second, "callee's session")
+	wait(t, b.acks, 2*time.Second, "ACK at the callee")
+	return sess, dss
 }

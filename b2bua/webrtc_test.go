@@ -350,35 +350,8 @@ func TestBrowserCallsPhoneWithAudioBothWays(t *testing.T) {
 	})
 	// Tones both ways: 440 Hz from the browser, 1000 Hz from the phone,
 	// each with less than 1% loss.
-	toAlice := sdpTarget(t, inv.Body())
-	go alice.sendTone(440, 100)
-	got := 0
-	var pcm []byte
-	buf := make([]byte, 1500)
-	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for got < 99 {
-		n, _, err := bob.rtp.ReadFromUDP(buf)
-		if err != nil {
-			t.Fatalf("phone received %d of 100 packets: %v", got, err)
-		}
-		got++
-		pcm = append(pcm, buf[12:n]...)
-	}
-	if f := dominantHz(pcm, 440, 1000); f != 440 {
-		t.Fatalf("phone hears %v Hz, want 440", f)
-	}
-	for i := 0; i < 100; i++ {
-		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0x7777, ulawTone(1000, 160, i*160)), toAlice)
-		time.Sleep(5 * time.Millisecond)
-	}
-	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
-		n, _ := alice.receivedAudio()
-		return n >= 99
-	})
-	_, bpcm := alice.receivedAudio()
-	if f := dominantHz(bpcm, 440, 1000); f != 1000 {
-		t.Fatalf("browser hears %v Hz, want 1000", f)
-	}
+	browserToneToPhone(t, alice, bob)
+	phoneToneToBrowser(t, bob, alice, sdpTarget(t, inv.Body()), 0x7777)
 
 	if r := alice.bye(res); r.StatusCode != 200 {
 		t.Fatalf("BYE: %s", r.StartLine())
@@ -515,32 +488,8 @@ func TestPhoneCallsBrowserWithAudioBothWays(t *testing.T) {
 	sessMu.Lock()
 	toBrowser := sdpTarget(t, sessBody)
 	sessMu.Unlock()
-	for i := 0; i < 100; i++ {
-		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0x4242, ulawTone(1000, 160, i*160)), toBrowser)
-		time.Sleep(5 * time.Millisecond)
-	}
-	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
-		n, _ := alice.receivedAudio()
-		return n >= 99
-	})
-	_, bpcm := alice.receivedAudio()
-	if f := dominantHz(bpcm, 440, 1000); f != 1000 {
-		t.Fatalf("browser hears %v Hz, want 1000", f)
-	}
-	go alice.sendTone(440, 100)
-	var pcm []byte
-	buf := make([]byte, 1500)
-	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for got := 0; got < 99; got++ {
-		n, _, err := bob.rtp.ReadFromUDP(buf)
-		if err != nil {
-			t.Fatalf("phone received %d of 100 packets: %v", got, err)
-		}
-		pcm = append(pcm, buf[12:n]...)
-	}
-	if f := dominantHz(pcm, 440, 1000); f != 440 {
-		t.Fatalf("phone hears %v Hz, want 440", f)
-	}
+	phoneToneToBrowser(t, bob, alice, toBrowser, 0x4242)
+	browserToneToPhone(t, alice, bob)
 }
 
 func TestBrowserHearsEarlyMedia(t *testing.T) {
@@ -970,4 +919,44 @@ func TestBrowserICEFailureEndsCall(t *testing.T) {
 	_ = alice.pc.Close()
 	wait(t, bob.byes, 10*time.Second, "BYE at the phone after the browser's ICE failed")
 	eventually(t, 5*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// phoneToneToBrowser sends 100 frames of 1000 Hz from the phone to dst (the
+// gateway's address for the phone) and checks the browser hears 1000 Hz with
+// less than 1% loss.
+func phoneToneToBrowser(t *testing.T, phone *deskPhone, b *jsBrowser, dst *net.UDPAddr, ssrc uint32) {
+	t.Helper()
+	before, _ := b.receivedAudio()
+	for i := 0; i < 100; i++ {
+		_, _ = phone.rtp.WriteToUDP(rtpPacket(uint16(i), ssrc, ulawTone(1000, 160, i*160)), dst)
+		time.Sleep(5 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
+		n, _ := b.receivedAudio()
+		return n-before >= 99
+	})
+	_, pcm := b.receivedAudio()
+	if f := dominantHz(pcm, 440, 1000); f != 1000 {
+		t.Fatalf("browser hears %v Hz, want 1000", f)
+	}
+}
+
+// browserToneToPhone sends 100 frames of 440 Hz from the browser and checks
+// the phone hears 440 Hz with less than 1% loss.
+func browserToneToPhone(t *testing.T, b *jsBrowser, phone *deskPhone) {
+	t.Helper()
+	go b.sendTone(440, 100)
+	var pcm []byte
+	buf := make([]byte, 1500)
+	_ = phone.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for got := 0; got < 99; got++ {
+		n, _, err := phone.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("phone received %d of 100 packets: %v", got, err)
+		}
+		pcm = append(pcm, buf[12:n]...)
+	}
+	if f := dominantHz(pcm, 440, 1000); f != 440 {
+		t.Fatalf("phone hears %v Hz, want 440", f)
+	}
 }
