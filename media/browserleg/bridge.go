@@ -270,10 +270,16 @@ func (b *Bridger) mapsNow() *bridgeMaps {
 
 // readPhoneRTP forwards the phone's RTP to the browser.
 func (b *Bridger) readPhoneRTP() {
+	b.readPhone(b.pair.RTP, "RTP", b.fromPhone)
+}
+
+// readPhone reads conn until the bridge stops, handing every datagram to
+// handle; read deadlines set to wake the reader are not errors.
+func (b *Bridger) readPhone(conn *net.UDPConn, what string, handle func([]byte, netip.AddrPort)) {
 	defer b.wg.Done()
 	buf := make([]byte, rtpMTU)
 	for {
-		n, src, err := b.pair.RTP.ReadFromUDPAddrPort(buf)
+		n, src, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if b.stopping() {
 				return
@@ -282,10 +288,10 @@ func (b *Bridger) readPhoneRTP() {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
-			b.finish(fmt.Errorf("%w: phone RTP socket: %w", ErrClosed, err))
+			b.finish(fmt.Errorf("%w: phone %s socket: %w", ErrClosed, what, err))
 			return
 		}
-		b.fromPhone(buf[:n], src)
+		handle(buf[:n], src)
 	}
 }
 
@@ -362,28 +368,14 @@ func (b *Bridger) fromBrowser(pkt []byte) {
 // readPhoneRTCP reads the phone's RTCP and drops it (RTCP is terminated
 // per leg); from the phone's address it still counts as activity.
 func (b *Bridger) readPhoneRTCP() {
-	defer b.wg.Done()
-	buf := make([]byte, rtpMTU)
-	for {
-		_, src, err := b.pair.RTCP.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if b.stopping() {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			b.finish(fmt.Errorf("%w: phone RTCP socket: %w", ErrClosed, err))
-			return
-		}
+	b.readPhone(b.pair.RTCP, "RTCP", func(_ []byte, src netip.AddrPort) {
 		if unmapAP(src).Addr() == b.remote.Load().signalled.Addr() {
 			b.active.Store(1)
 			b.rtcp.Add(1)
 		} else {
 			b.strangers.Add(1)
 		}
-	}
+	})
 }
 
 // watchdog ends the bridge when the leg ends or media stops.
