@@ -361,15 +361,7 @@ func TestBrowserCallsPhoneWithAudioBothWays(t *testing.T) {
 }
 
 func TestBrowserWebSocketDropHangsUpPhone(t *testing.T) {
-	g := webrtcGateway(t)
-	bob := newDeskPhone(t, g, "1001")
-	bob.register()
-	alice := newJSBrowser(t, g, "1000")
-	res, _, _ := alice.invite("1001")
-	if res.StatusCode != 200 {
-		t.Fatalf("browser call: %s", res.StartLine())
-	}
-	alice.ack(res)
+	g, bob, alice, _ := browserCallToPhone(t)
 	wait(t, bob.acks, 2*time.Second, "ACK at bob")
 	start := time.Now()
 	_ = alice.conn.Close()
@@ -420,27 +412,9 @@ func (b *jsBrowser) answerIncoming() *sip.Request {
 	if inv.Method != sip.INVITE {
 		b.t.Fatalf("browser got %s, want INVITE", inv.Method)
 	}
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(inv.Body())}); err != nil {
-		b.t.Fatalf("browser rejects callgate's offer: %v\n%s", err, inv.Body())
-	}
-	ans, err := b.pc.CreateAnswer(nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	sdp := b.localSDP(ans)
 	tag := fmt.Sprintf("bt%d", callCounter.Add(1))
-	for _, code := range []int{180, 200} {
-		res := sip.NewResponseFromRequest(inv, code, map[int]string{180: "Ringing", 200: "OK"}[code], nil)
-		res.To().Params.Add("tag", tag)
-		contact := sip.Uri{Scheme: "sip", User: "jc", Host: b.host, UriParams: sip.NewParams()}
-		contact.UriParams.Add("transport", "ws")
-		res.AppendHeader(&sip.ContactHeader{Address: contact})
-		if code == 200 {
-			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-			res.SetBody([]byte(sdp))
-		}
-		b.send(res.String())
-	}
+	b.reply(inv, 180, tag, "")
+	b.answerOffer(inv, tag)
 	return inv
 }
 
@@ -647,18 +621,7 @@ func TestBrowserCallHoldResumeFromEachSide(t *testing.T) {
 			if got := sdpDirection(reoffer.Body()); got != dir.browser {
 				t.Fatalf("browser re-offer says %s, phone sent %s", got, dir.send)
 			}
-			if err := alice.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(reoffer.Body())}); err != nil {
-				t.Fatalf("browser rejects the re-offer: %v", err)
-			}
-			ans, _ := alice.pc.CreateAnswer(nil)
-			sdp := alice.localSDP(ans)
-			ok := sip.NewResponseFromRequest(reoffer, 200, "OK", nil)
-			contact := sip.Uri{Scheme: "sip", User: "jc", Host: alice.host, UriParams: sip.NewParams()}
-			contact.UriParams.Add("transport", "ws")
-			ok.AppendHeader(&sip.ContactHeader{Address: contact})
-			ok.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-			ok.SetBody([]byte(sdp))
-			alice.send(ok.String())
+			alice.answerOffer(reoffer, "")
 			r := wait(t, answered, 3*time.Second, "answer to the phone's re-INVITE")
 			if r == nil || r.StatusCode != 200 {
 				t.Fatalf("phone re-INVITE %s: %v", dir.send, r)
@@ -767,15 +730,7 @@ func openFDs() int {
 }
 
 func TestBrowserRefusedReofferCanBeRetried(t *testing.T) {
-	g := webrtcGateway(t)
-	bob := newDeskPhone(t, g, "1001")
-	bob.register()
-	alice := newJSBrowser(t, g, "1000")
-	res, _, _ := alice.invite("1001")
-	if res.StatusCode != 200 {
-		t.Fatalf("call: %s", res.StartLine())
-	}
-	alice.ack(res)
+	_, bob, alice, res := browserCallToPhone(t)
 	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
 	wait(t, bob.acks, 2*time.Second, "ACK at bob")
 	reinvite := func() chan *sip.Response {
@@ -814,17 +769,7 @@ func TestBrowserRefusedReofferCanBeRetried(t *testing.T) {
 	// A second try must still be possible.
 	answered = reinvite()
 	re := next()
-	if err := alice.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(re.Body())}); err != nil {
-		t.Fatalf("browser rejects the second re-offer: %v", err)
-	}
-	ans, _ := alice.pc.CreateAnswer(nil)
-	ok := sip.NewResponseFromRequest(re, 200, "OK", nil)
-	contact := sip.Uri{Scheme: "sip", User: "jc", Host: alice.host, UriParams: sip.NewParams()}
-	contact.UriParams.Add("transport", "ws")
-	ok.AppendHeader(&sip.ContactHeader{Address: contact})
-	ok.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	ok.SetBody([]byte(alice.localSDP(ans)))
-	alice.send(ok.String())
+	alice.answerOffer(re, "")
 	if r := wait(t, answered, 3*time.Second, "phone's answer"); r == nil || r.StatusCode != 200 || sdpDirection(r.Body()) != "recvonly" {
 		t.Fatalf("second re-INVITE: %v", r)
 	}
@@ -959,4 +904,51 @@ func browserToneToPhone(t *testing.T, b *jsBrowser, phone *deskPhone) {
 	if f := dominantHz(pcm, 440, 1000); f != 440 {
 		t.Fatalf("phone hears %v Hz, want 440", f)
 	}
+}
+
+// answerOffer lets the browser's PeerConnection answer an INVITE's offer
+// and sends the 200 with that answer (tag "" keeps the request's To).
+func (b *jsBrowser) answerOffer(inv *sip.Request, tag string) {
+	b.t.Helper()
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(inv.Body())}); err != nil {
+		b.t.Fatalf("browser rejects callgate's offer: %v\n%s", err, inv.Body())
+	}
+	ans, err := b.pc.CreateAnswer(nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.reply(inv, 200, tag, b.localSDP(ans))
+}
+
+// reply sends a response to inv with the browser's Contact and an
+// optional SDP body.
+func (b *jsBrowser) reply(inv *sip.Request, code int, tag, sdp string) {
+	res := sip.NewResponseFromRequest(inv, code, map[int]string{180: "Ringing", 200: "OK"}[code], nil)
+	if tag != "" {
+		res.To().Params.Add("tag", tag)
+	}
+	contact := sip.Uri{Scheme: "sip", User: "jc", Host: b.host, UriParams: sip.NewParams()}
+	contact.UriParams.Add("transport", "ws")
+	res.AppendHeader(&sip.ContactHeader{Address: contact})
+	if sdp != "" {
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		res.SetBody([]byte(sdp))
+	}
+	b.send(res.String())
+}
+
+// browserCallToPhone starts a WebRTC gateway, registers phone 1001 and has
+// browser 1000 call it; it returns the acknowledged 2xx.
+func browserCallToPhone(t *testing.T) (*gateway, *deskPhone, *jsBrowser, *sip.Response) {
+	t.Helper()
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("browser call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	return g, bob, alice, res
 }
