@@ -32,6 +32,9 @@ func (c *call) browserCallerOffer() ([]byte, error) {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
 	}
 	c.sipCodecs = sipCodecs
+	if c.pairB == nil {
+		return nil, nil // only browsers are called: they get their own offers
+	}
 	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairB.Port, sipCodecs, dir, &c.originB), nil
 }
 

@@ -125,7 +125,11 @@ func (c *call) run(bindings []location.Binding) {
 	c.s.calls.bind(c.caller.callID, c.caller.localTag, c)
 
 	c.browserCaller = isWebRTCSDP(c.invite.Body())
-	if err := c.setupMedia(); err != nil {
+	phoneForks := false
+	for _, b := range bindings {
+		phoneForks = phoneForks || (b.Transport != "WS" && b.Transport != "WSS")
+	}
+	if err := c.setupMedia(phoneForks); err != nil {
 		c.failCaller(err)
 		return
 	}
@@ -134,7 +138,7 @@ func (c *call) run(bindings []location.Binding) {
 	switch {
 	case c.browserCaller:
 		offer, err = c.browserCallerOffer()
-	case !c.delayedOffer:
+	case !c.delayedOffer && c.relay != nil:
 		offer, err = c.anchorFrom(media.LegA, c.invite.Body())
 		if err != nil {
 			err = withStatus(488, "", fmt.Errorf("%w: caller offer: %w", ErrMedia, err))
@@ -182,10 +186,14 @@ func (c *call) bridgeDone() <-chan struct{} {
 	return c.bridge.Done()
 }
 
-// setupMedia takes the RTP socket pairs the call needs: for a browser
-// caller only the phone side; otherwise both sides and the relay.
-func (c *call) setupMedia() error {
+// setupMedia takes the RTP socket pairs the call needs: the callee side
+// only when some binding is a phone, the caller side only when the caller
+// is one, and the relay only when both are.
+func (c *call) setupMedia(phoneForks bool) error {
 	if c.browserCaller {
+		if !phoneForks {
+			return nil // browser to browser: the legs are joined directly
+		}
 		b, err := c.s.ports.Allocate()
 		if err != nil {
 			return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
@@ -196,6 +204,10 @@ func (c *call) setupMedia() error {
 	a, err := c.s.ports.Allocate()
 	if err != nil {
 		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	if !phoneForks {
+		c.pairA = a // bridged to the browser callee once it answers
+		return nil
 	}
 	b, err := c.s.ports.Allocate()
 	if err != nil {
