@@ -59,6 +59,44 @@ func (c *call) browserToBrowserAnswered(f *fork, answer []byte) ([]byte, error) 
 	return c.webrtcAnswer, nil
 }
 
+// browserPairOffer handles a re-offer (hold, resume) from one browser in a
+// browser-to-browser call. The offering browser's leg renegotiates in
+// place, keeping its DTLS role, fingerprint and ICE credentials (GUIDE
+// §4); the other browser gets a re-offer from its own leg carrying the
+// same direction (RFC 3264 §8.4), and its answer completes that leg. If
+// the other browser refuses, its re-offer is withdrawn so the next one
+// works.
+func (c *call) browserPairOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byte, error), func(), error) {
+	fromLeg, toLeg := c.bleg, c.peerLeg
+	if from != c.caller {
+		fromLeg, toLeg = c.peerLeg, c.bleg
+	}
+	_, dir, err := media.ParseCodecs(body)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	answer, err := fromLeg.Renegotiate(string(body))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	offer, err := toLeg.CreateReoffer(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return []byte(offer), func(peerAnswer []byte) ([]byte, error) {
+			if err := toLeg.SetAnswer(string(peerAnswer)); err != nil {
+				return nil, err
+			}
+			// Payload numbers may have moved with the renegotiation.
+			joinLegs(c.bleg, c.peerLeg)
+			return []byte(answer), nil
+		}, func() {
+			if err := toLeg.CancelReoffer(); err != nil {
+				c.log.Warn("browser re-offer could not be withdrawn", "error", err)
+			}
+		}, nil
+}
+
 // joinLegs forwards each leg's RTP to the other.
 func joinLegs(a, b *browserleg.Leg) {
 	a.SetSink(ptForwarder(a, b))

@@ -315,7 +315,7 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 		return sdp, nil, nil, err
 	}
 	if c.peerLeg != nil {
-		return nil, nil, nil, fmt.Errorf("%w: re-offers between two browsers are not relayed yet", ErrMedia)
+		return c.browserPairOffer(from, body)
 	}
 	phonePair, phoneOrigin := c.pairA, &c.originA
 	if c.browserCaller {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,9 @@ type jsBrowser struct {
 	earlyAnswer  string
 	earlyPackets int
 	mime         string // the microphone track's codec
+	sent         atomic.Uint32
+	// tag is the To tag of the last call this browser answered.
+	tag string
 }
 
 func newJSBrowser(t testing.TB, g *gateway, user string) *jsBrowser {
@@ -248,7 +252,10 @@ func (b *jsBrowser) bye(res *sip.Response) *sip.Response {
 
 // sendTone streams n 20 ms PCMU frames of a tone through the WebRTC track.
 func (b *jsBrowser) sendTone(freq float64, n int) {
-	for i := 0; i < n; i++ {
+	// Numbering continues across calls: SRTP replay protection drops
+	// repeated sequence numbers (RFC 3711 §3.3.2).
+	first := int(b.sent.Add(uint32(n))) - n
+	for i := first; i < first+n; i++ {
 		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: b.pt(), SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 0x55aa}, Payload: ulawTone(freq, 160, i*160)}
 		_ = b.track.WriteRTP(pkt)
 		time.Sleep(5 * time.Millisecond)
@@ -413,6 +420,7 @@ func (b *jsBrowser) answerIncoming() *sip.Request {
 		b.t.Fatalf("browser got %s, want INVITE", inv.Method)
 	}
 	tag := fmt.Sprintf("bt%d", callCounter.Add(1))
+	b.tag = tag
 	b.reply(inv, 180, tag, "")
 	b.answerOffer(inv, tag)
 	return inv
@@ -777,49 +785,8 @@ func TestBrowserRefusedReofferCanBeRetried(t *testing.T) {
 }
 
 func TestBrowserCallsBrowser(t *testing.T) {
-	g := webrtcGateway(t)
-	// Both browsers prefer G.722 after opus, as Chrome does, so that is what
-	// callgate negotiates end to end; the tone inside stays µ-law bytes,
-	// which pass untouched and are checked by frequency.
-	bob := newJSBrowserTrack(t, g, "1001", webrtc.MimeTypeG722)
-	bob.register()
-	alice := newJSBrowserTrack(t, g, "1000", webrtc.MimeTypeG722)
-	type out struct {
-		res *sip.Response
-	}
-	done := make(chan out, 1)
-	go func() {
-		res, _, _ := alice.invite("1001")
-		done <- out{res}
-	}()
-	bob.answerIncoming()
-	res := wait(t, done, 5*time.Second, "answer to the calling browser").res
-	if res.StatusCode != 200 {
-		t.Fatalf("browser-to-browser call: %s", res.StartLine())
-	}
-	alice.ack(res)
-	for _, b := range []*jsBrowser{alice, bob} {
-		b := b
-		eventually(t, 5*time.Second, b.user+" ICE and DTLS", func() bool {
-			return b.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
-		})
-	}
-	go alice.sendTone(440, 100)
-	go bob.sendTone(1000, 100)
-	for _, c := range []struct {
-		b    *jsBrowser
-		want float64
-	}{{bob, 440}, {alice, 1000}} {
-		c := c
-		eventually(t, 5*time.Second, c.b.user+" to hear the other", func() bool {
-			n, _ := c.b.receivedAudio()
-			return n >= 99
-		})
-		_, pcm := c.b.receivedAudio()
-		if f := dominantHz(pcm, 440, 1000); f != c.want {
-			t.Fatalf("%s hears %v Hz, want %v", c.b.user, f, c.want)
-		}
-	}
+	g, alice, bob, res, _ := browserPairCall(t)
+	browsersHearEachOther(t, alice, bob)
 	alice.bye(res)
 	select {
 	case r := <-bob.reqs:
@@ -830,6 +797,66 @@ func TestBrowserCallsBrowser(t *testing.T) {
 		t.Fatal("no BYE at the called browser")
 	}
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// browserPairCall has browser 1000 call browser 1001 through a WebRTC
+// gateway and waits until both legs' media connect. It returns the caller's
+// acknowledged 2xx and the INVITE the callee answered.
+func browserPairCall(t *testing.T) (*gateway, *jsBrowser, *jsBrowser, *sip.Response, *sip.Request) {
+	t.Helper()
+	g := webrtcGateway(t)
+	// Both browsers prefer G.722 after opus, as Chrome does, so that is what
+	// callgate negotiates end to end; the tone inside stays µ-law bytes,
+	// which pass untouched and are checked by frequency.
+	bob := newJSBrowserTrack(t, g, "1001", webrtc.MimeTypeG722)
+	bob.register()
+	alice := newJSBrowserTrack(t, g, "1000", webrtc.MimeTypeG722)
+	done := make(chan *sip.Response, 1)
+	go func() {
+		res, _, _ := alice.invite("1001")
+		done <- res
+	}()
+	inv := bob.answerIncoming()
+	res := wait(t, done, 5*time.Second, "answer to the calling browser")
+	if res.StatusCode != 200 {
+		t.Fatalf("browser-to-browser call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	if ack := wait(t, bob.reqs, 3*time.Second, "ACK at the called browser"); ack.Method != sip.ACK {
+		t.Fatalf("called browser got %s, want ACK", ack.Method)
+	}
+	for _, b := range []*jsBrowser{alice, bob} {
+		eventually(t, 5*time.Second, b.user+" ICE and DTLS", func() bool {
+			return b.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+		})
+	}
+	return g, alice, bob, res, inv
+}
+
+// browsersHearEachOther sends 440 Hz from alice and 1000 Hz from bob and
+// checks each hears the other's tone with under 1% loss.
+func browsersHearEachOther(t *testing.T, alice, bob *jsBrowser) {
+	t.Helper()
+	before := map[*jsBrowser]int{}
+	for _, b := range []*jsBrowser{alice, bob} {
+		before[b], _ = b.receivedAudio()
+	}
+	go alice.sendTone(440, 100)
+	go bob.sendTone(1000, 100)
+	for _, c := range []struct {
+		b    *jsBrowser
+		want float64
+	}{{bob, 440}, {alice, 1000}} {
+		eventually(t, 5*time.Second, c.b.user+" to hear the other", func() bool {
+			n, _ := c.b.receivedAudio()
+			return n-before[c.b] >= 99
+		})
+		_, pcm := c.b.receivedAudio()
+		pcm = pcm[len(pcm)-99*160:]
+		if f := dominantHz(pcm, 440, 1000); f != c.want {
+			t.Fatalf("%s hears %v Hz, want %v", c.b.user, f, c.want)
+		}
+	}
 }
 
 // pt is the static payload type of the microphone track's codec.
