@@ -11,23 +11,36 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
+// principal is who a request authenticated as.
+type principal struct {
+	// user is the SIP user name (for a token, the user inside it).
+	user string
+	// tok is set when the credentials were a token.
+	tok *token
+}
+
+// mayCall reports whether the principal may call target.
+func (p principal) mayCall(target string) bool {
+	return p.tok == nil || p.tok.mayCall(target)
+}
+
 // authenticate verifies a REGISTER's credentials (RFC 3261 §22.4). Without
 // valid credentials it returns a StatusError carrying 401 with a fresh
 // challenge per algorithm (RFC 8760 §2.3), or 403 once the source has
-// failed MaxFailures times. On success it returns the user name.
-func (s *Server) authenticate(req *sip.Request) (string, error) {
+// failed MaxFailures times, or for an expired or forged token.
+func (s *Server) authenticate(req *sip.Request) (principal, error) {
 	return s.checkCredentials(req, false)
 }
 
 // authenticateCaller verifies an INVITE's Proxy-Authorization; callgate
 // challenges calls with 407 as the proxy in front of its users (RFC 3261
 // §22.3), with the same credentials as REGISTER.
-func (s *Server) authenticateCaller(req *sip.Request) (string, error) {
+func (s *Server) authenticateCaller(req *sip.Request) (principal, error) {
 	return s.checkCredentials(req, true)
 }
 
 // checkCredentials implements both: proxy selects 407/Proxy-Authorization.
-func (s *Server) checkCredentials(req *sip.Request, proxy bool) (string, error) {
+func (s *Server) checkCredentials(req *sip.Request, proxy bool) (principal, error) {
 	ip := sourceIP(req)
 	claimed := ""
 	if to := req.To(); to != nil && !proxy {
@@ -37,7 +50,7 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (string, error) 
 		claimed = from.Address.User
 	}
 	if s.bans.banned(ip, claimed) {
-		return "", withStatus(403, "", fmt.Errorf("%w: source %s user %q", ErrBanned, ip, claimed))
+		return principal{}, withStatus(403, "", fmt.Errorf("%w: source %s user %q", ErrBanned, ip, claimed))
 	}
 
 	hdrName := "Authorization"
@@ -46,16 +59,17 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (string, error) 
 	}
 	hdrs := req.GetHeaders(hdrName)
 	if len(hdrs) == 0 {
-		return "", s.challenge(req, proxy, false, ErrNoCredentials)
+		return principal{}, s.challenge(req, proxy, false, ErrNoCredentials)
 	}
 	var lastErr error
+	var lastUser string
 	for _, h := range hdrs {
 		res, err := s.auth.Verify(string(req.Method), h.Value(), s.lookupSecret)
 		if err == nil {
-			s.bans.succeed(ip, claimed)
-			return res.User, nil
+			return s.verified(res.User, ip, claimed)
 		}
 		lastErr = err
+		lastUser, _ = sipauth.Username(h.Value())
 		if errors.Is(err, sipauth.ErrRealm) {
 			continue // credentials for another realm (RFC 3261 §22.4)
 		}
@@ -63,13 +77,36 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (string, error) 
 	}
 	if sipauth.IsStale(lastErr) {
 		// RFC 7616 §3.3: a stale nonce is not a failure; retry with a new one.
-		return "", s.challenge(req, proxy, true, lastErr)
+		return principal{}, s.challenge(req, proxy, true, lastErr)
 	}
 	if s.bans.fail(ip, claimed) {
 		s.log.Warn("authentication failures exceeded; source refused", "source", ip, "user", claimed, "ban", s.cfg.Auth.BanTime.String())
-		return "", withStatus(403, "", fmt.Errorf("%w: %w", ErrBanned, lastErr))
+		return principal{}, withStatus(403, "", fmt.Errorf("%w: %w", ErrBanned, lastErr))
 	}
-	return "", s.challenge(req, proxy, false, fmt.Errorf("%w: %w", ErrAuthFailed, lastErr))
+	if _, isToken := s.tokenSecret(lastUser); isToken {
+		// A token is not a password to retry: asking again cannot help, so
+		// say plainly that it is not valid.
+		return principal{}, withStatus(403, "Invalid Token", fmt.Errorf("%w: %w", ErrBadToken, lastErr))
+	}
+	return principal{}, s.challenge(req, proxy, false, fmt.Errorf("%w: %w", ErrAuthFailed, lastErr))
+}
+
+// verified completes a successful digest check: token credentials must
+// still be within their lifetime.
+func (s *Server) verified(username, ip, claimed string) (principal, error) {
+	if _, ok := s.cfg.Users[username]; ok {
+		s.bans.succeed(ip, claimed)
+		return principal{user: username}, nil
+	}
+	tok, ok := parseToken(username)
+	if !ok {
+		return principal{}, withStatus(403, "", fmt.Errorf("%w: no such user", ErrAuthFailed))
+	}
+	if err := tok.check(timeNow(), s.cfg.Auth.Tokens.MaxLifetime); err != nil {
+		return principal{}, err
+	}
+	s.bans.succeed(ip, claimed)
+	return principal{user: tok.user, tok: &tok}, nil
 }
 
 // challenge builds the 401 that asks for credentials. RFC 8760 §2.3 lists
@@ -99,10 +136,27 @@ func isMD5Challenge(v string) bool {
 	return strings.Contains(strings.ToUpper(v), "ALGORITHM=MD5")
 }
 
-// lookupSecret finds a configured user's secret.
+// lookupSecret finds a configured user's secret, or derives a token's.
 func (s *Server) lookupSecret(user string) (sipauth.Secret, bool) {
-	sec, ok := s.cfg.Users[user]
-	return sec, ok
+	if sec, ok := s.cfg.Users[user]; ok {
+		return sec, true
+	}
+	return s.tokenSecret(user)
+}
+
+// tokenSecret derives the password of a token username when tokens are
+// enabled; configured user names always take precedence.
+func (s *Server) tokenSecret(username string) (sipauth.Secret, bool) {
+	if s.cfg.Auth.Tokens.Secret == "" || username == "" {
+		return sipauth.Secret{}, false
+	}
+	if _, ok := s.cfg.Users[username]; ok {
+		return sipauth.Secret{}, false
+	}
+	if _, ok := parseToken(username); !ok {
+		return sipauth.Secret{}, false
+	}
+	return sipauth.Secret{Password: TokenPassword(s.cfg.Auth.Tokens.Secret, username)}, true
 }
 
 // sourceIP returns the IP the request came from.

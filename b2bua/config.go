@@ -69,6 +69,9 @@ type AuthConfig struct {
 	MaxFailures int
 	// BanTime is how long a source stays refused; default 5 minutes.
 	BanTime time.Duration
+	// Tokens enables short-lived token credentials for embedded dialers
+	// (see MintToken); disabled while its Secret is empty.
+	Tokens TokenConfig
 }
 
 // CallConfig tunes the B2BUA's calls.
@@ -143,6 +146,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Auth.Realm == "" {
 		c.Auth.Realm = c.Domain
+	}
+	if c.Auth.Tokens.MaxLifetime <= 0 {
+		c.Auth.Tokens.MaxLifetime = 24 * time.Hour
 	}
 	if len(c.Auth.Algorithms) == 0 {
 		c.Auth.Algorithms = []sipauth.Algorithm{sipauth.MD5, sipauth.SHA256}

@@ -14,6 +14,15 @@ var (
 	ErrNoCredentials = errors.New("b2bua: no credentials")
 	// ErrAuthFailed means the credentials were present but did not verify.
 	ErrAuthFailed = errors.New("b2bua: authentication failed")
+	// ErrTokenExpired means token credentials verified but their expiry
+	// has passed.
+	ErrTokenExpired = errors.New("b2bua: token expired")
+	// ErrBadToken means token credentials did not verify (forged, or signed
+	// with another secret) or were minted for too long.
+	ErrBadToken = errors.New("b2bua: invalid token")
+	// ErrDestinationNotAllowed means a token's destinations exclude the
+	// called number.
+	ErrDestinationNotAllowed = errors.New("b2bua: destination not allowed for this token")
 	// ErrBanned means the source exceeded the allowed authentication failures.
 	ErrBanned = errors.New("b2bua: too many authentication failures")
 	// ErrNotAuthorized means an authenticated user acted on another user's resource.

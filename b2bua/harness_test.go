@@ -148,6 +148,7 @@ func newPhone(t testing.TB, transport, target string) *sipPhone {
 // regReq describes one REGISTER.
 type regReq struct {
 	user, pass string
+	authUser   string   // digest username when not user (tokens)
 	contacts   []string // full Contact header values; default one contact on 127.0.0.1:5999
 	expires    int      // Expires header; -1 leaves it out
 	callID     string
@@ -214,7 +215,11 @@ func (p *sipPhone) register(t testing.TB, r regReq) *sip.Response {
 	if res.StatusCode != 401 {
 		return res
 	}
-	auth, err := answerChallenge(res, "REGISTER", p.buildRegister(r, "").Recipient.String(), r.user, r.pass, r.alg)
+	authUser := r.user
+	if r.authUser != "" {
+		authUser = r.authUser
+	}
+	auth, err := answerChallenge(res, "REGISTER", p.buildRegister(r, "").Recipient.String(), authUser, r.pass, r.alg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,10 +21,11 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	if !s.servesHost(req.Recipient.Host) {
 		return withStatus(404, "Domain Not Served", fmt.Errorf("%w: %s", ErrUnknownDomain, req.Recipient.Host))
 	}
-	user, err := s.authenticateCaller(req)
+	who, err := s.authenticateCaller(req)
 	if err != nil {
 		return err
 	}
+	user := who.user
 	// The caller may call only as itself: its From user is the identity it
 	// authenticated with (no spoofed caller IDs).
 	if req.From().Address.User != user {
@@ -34,7 +35,11 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	s.reply(req, tx, 100, "Trying")
 
 	target := req.Recipient.User
-	if _, ok := s.cfg.Users[target]; !ok || target == "" {
+	if !who.mayCall(target) {
+		return withStatus(403, "Destination Not Allowed", fmt.Errorf("%w: %q", ErrDestinationNotAllowed, target))
+	}
+	_, configured := s.cfg.Users[target]
+	if target == "" || (!configured && s.cfg.Auth.Tokens.Secret == "") {
 		return withStatus(404, "", fmt.Errorf("%w: %q", ErrNoSuchUser, target))
 	}
 	aor := location.CanonicalAOR(target, s.cfg.Domain)
@@ -42,7 +47,11 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	if err != nil {
 		return withStatus(500, "", fmt.Errorf("%w: %w", ErrStore, err))
 	}
-	if len(bindings) == 0 {
+	switch {
+	case len(bindings) == 0 && !configured:
+		// Users who sign in with tokens exist only while registered.
+		return withStatus(404, "", fmt.Errorf("%w: %q", ErrNoSuchUser, target))
+	case len(bindings) == 0:
 		return withStatus(480, "", fmt.Errorf("%w: %s", ErrNotRegistered, aor))
 	}
 	c, err := s.newCall(req, tx, user)

@@ -20,10 +20,11 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) erro
 		return withStatus(404, "Domain Not Served", fmt.Errorf("%w: %s", ErrUnknownDomain, req.Recipient.Host))
 	}
 	// Step 3: authenticate (step 2, Require, was checked by handle).
-	user, err := s.authenticate(req)
+	who, err := s.authenticate(req)
 	if err != nil {
 		return err
 	}
+	user := who.user
 	// Step 4: the authenticated user may change only its own bindings.
 	to := req.To().Address
 	if !s.servesHost(to.Host) {

@@ -34,17 +34,20 @@ type answerPlan struct {
 // answers calls according to plan, and can place calls: a stand-in for a
 // real desk phone with an RTP socket of its own.
 type deskPhone struct {
-	t      testing.TB
-	user   string
-	pass   string
-	g      *gateway
-	ua     *sipgo.UserAgent
-	srv    *sipgo.Server
-	client *sipgo.Client
-	addr   string
-	rtp    *net.UDPConn
-	dsc    *sipgo.DialogServerCache
-	dcc    *sipgo.DialogClientCache
+	t    testing.TB
+	user string
+	pass string
+	// authUser is the digest username when it differs from user (token
+	// credentials).
+	authUser string
+	g        *gateway
+	ua       *sipgo.UserAgent
+	srv      *sipgo.Server
+	client   *sipgo.Client
+	addr     string
+	rtp      *net.UDPConn
+	dsc      *sipgo.DialogServerCache
+	dcc      *sipgo.DialogClientCache
 
 	mu        sync.Mutex
 	plan      answerPlan
@@ -225,11 +228,17 @@ func portOf(addr string) int {
 // register binds the phone's UDP address at the gateway.
 func (p *deskPhone) register() {
 	p.t.Helper()
-	ph := &sipPhone{ua: p.ua, client: p.client, transport: "UDP", target: p.g.udp, cseq: 1}
-	res := ph.register(p.t, regReq{user: p.user, pass: p.pass, expires: 600, contacts: []string{"<sip:" + p.user + "@" + p.addr + ">"}})
+	res := p.tryRegister()
 	if res.StatusCode != 200 {
 		p.t.Fatalf("%s register: %s", p.user, res.StartLine())
 	}
+}
+
+// tryRegister registers and returns the final response.
+func (p *deskPhone) tryRegister() *sip.Response {
+	p.t.Helper()
+	ph := &sipPhone{ua: p.ua, client: p.client, transport: "UDP", target: p.g.udp, cseq: 1}
+	return ph.register(p.t, regReq{user: p.user, authUser: p.authUser, pass: p.pass, expires: 600, contacts: []string{"<sip:" + p.user + "@" + p.addr + ">"}})
 }
 
 // call places a call to user with an optional SDP offer and waits for the
@@ -253,7 +262,11 @@ func (p *deskPhone) call(ctx context.Context, to string, offer []byte) (*sipgo.D
 	if err != nil {
 		return nil, 0, err
 	}
-	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.user, Password: p.pass})
+	username := p.user
+	if p.authUser != "" {
+		username = p.authUser
+	}
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: username, Password: p.pass})
 	var de *sipgo.ErrDialogResponse
 	if errors.As(err, &de) {
 		return nil, de.Res.StatusCode, nil

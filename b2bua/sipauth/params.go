@@ -273,3 +273,15 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Username returns the username parameter of a Digest credentials header
+// value (RFC 3261 §22.4), without verifying anything else. It lets a
+// caller explain a failed verification, e.g. name the token that was
+// refused.
+func Username(header string) (string, error) {
+	c, err := parseCredentials(header)
+	if err != nil {
+		return "", err
+	}
+	return c.username, nil
+}

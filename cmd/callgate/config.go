@@ -66,6 +66,10 @@ type authConfig struct {
 	Algorithms  []string `yaml:"algorithms"`
 	MaxFailures int      `yaml:"max_failures"`
 	BanTime     duration `yaml:"ban_time"`
+	// TokenSecret enables token credentials for embedded dialers.
+	TokenSecret string `yaml:"token_secret"`
+	// TokenMaxLifetime bounds how far ahead a token may expire.
+	TokenMaxLifetime duration `yaml:"token_max_lifetime"`
 }
 
 type userConfig struct {
@@ -225,6 +229,12 @@ func (fc fileConfig) validate() error {
 		if a != "SHA-256" && a != "MD5" {
 			return &configError{Key: fmt.Sprintf("auth.algorithms[%d]", i), Msg: fmt.Sprintf("%q is not supported (use SHA-256 or MD5)", a)}
 		}
+	}
+	if fc.Auth.TokenSecret != "" && len(fc.Auth.TokenSecret) < 16 {
+		return &configError{Key: "auth.token_secret", Msg: "must be at least 16 characters (use a random string)"}
+	}
+	if fc.Auth.TokenMaxLifetime < 0 {
+		return &configError{Key: "auth.token_max_lifetime", Msg: "must not be negative"}
 	}
 	if fc.Auth.MaxFailures < 0 {
 		return &configError{Key: "auth.max_failures", Msg: "must not be negative"}

@@ -21,6 +21,7 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"websocket:\n  allowed_origins: [example.com]\n", "websocket.allowed_origins[0]"},
 		{"registrar:\n  min_expires: 600s\n  max_expires: 60s\n", "registrar.max_expires"},
 		{"auth:\n  algorithms: [SHA-1]\n", "auth.algorithms[0]"},
+		{"auth:\n  token_secret: short\n", "auth.token_secret"},
 		{"users:\n  - name: ''\n    password: x\n", "users[0].name"},
 		{"users:\n  - name: a\n", "users[0]"},
 		{"users:\n  - name: a\n    password: x\n  - name: a\n    password: y\n", "users[1].name"},

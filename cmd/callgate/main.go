@@ -188,6 +188,10 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 			NonceTTL:    time.Duration(fc.Auth.NonceTTL),
 			MaxFailures: fc.Auth.MaxFailures,
 			BanTime:     time.Duration(fc.Auth.BanTime),
+			Tokens: b2bua.TokenConfig{
+				Secret:      fc.Auth.TokenSecret,
+				MaxLifetime: time.Duration(fc.Auth.TokenMaxLifetime),
+			},
 		},
 		Registrar: b2bua.RegistrarConfig{
 			MinExpires:     time.Duration(fc.Registrar.MinExpires),
