@@ -123,6 +123,13 @@ type WebRTCConfig struct {
 	// ICEFailedTimeout ends a browser leg that stops answering ICE checks
 	// (or never starts); zero means browserleg's default of 15 s.
 	ICEFailedTimeout time.Duration
+	// PortMin and PortMax, when set, give each browser leg a port of its
+	// own (bound on BindIP) instead of the shared UDPConn.
+	PortMin, PortMax int
+	// BindIP is where per-leg ports listen; zero means all addresses.
+	BindIP netip.Addr
+	// FullICE runs full ICE (RFC 8445) instead of ICE-lite.
+	FullICE bool
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).

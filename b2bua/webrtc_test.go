@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -978,4 +979,53 @@ func browserCallToPhone(t *testing.T) (*gateway, *deskPhone, *jsBrowser, *sip.Re
 	}
 	alice.ack(res)
 	return g, bob, alice, res
+}
+
+func TestBrowserCallWithPortPerLegAndFullICE(t *testing.T) {
+	// Port-range mode with a full ICE agent: the browser's candidate names a
+	// port of the range, and audio flows both ways.
+	base := 0
+	for try := 0; try < 20 && base == 0; try++ {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := c.LocalAddr().(*net.UDPAddr).Port; p < 65000 {
+			base = p
+		}
+		c.Close()
+	}
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
+		c.WebRTC.PortMin, c.WebRTC.PortMax = base, base+20
+		c.WebRTC.BindIP = loopbackIP
+		c.WebRTC.FullICE = true
+	})
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowser(t, g, "1000")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("browser call: %s", res.StartLine())
+	}
+	body := string(res.Body())
+	if strings.Contains(body, "a=ice-lite") {
+		t.Fatal("full ICE answer says ice-lite")
+	}
+	cand := sdpAttr(body, "candidate")
+	f := strings.Fields(cand)
+	if len(f) < 6 {
+		t.Fatalf("candidate %q", cand)
+	}
+	if p, _ := strconv.Atoi(f[5]); p < base || p > base+20 {
+		t.Fatalf("candidate port %d outside %d-%d", p, base, base+20)
+	}
+	alice.ack(res)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	eventually(t, 5*time.Second, "ICE and DTLS to connect", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	browserToneToPhone(t, alice, bob)
+	phoneToneToBrowser(t, bob, alice, sdpTarget(t, inv.Body()), 0x7777)
+	alice.bye(res)
 }

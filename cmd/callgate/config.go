@@ -97,6 +97,12 @@ type mediaConfig struct {
 
 type webrtcConfig struct {
 	PublicIP string `yaml:"public_ip"`
+	// PortMin and PortMax give each browser leg its own port instead of
+	// the shared listen.webrtc socket.
+	PortMin int `yaml:"port_min"`
+	PortMax int `yaml:"port_max"`
+	// FullICE runs full ICE instead of ICE-lite.
+	FullICE bool `yaml:"full_ice"`
 }
 
 type logConfig struct {
@@ -229,6 +235,12 @@ func (fc fileConfig) validate() error {
 		if a != "SHA-256" && a != "MD5" {
 			return &configError{Key: fmt.Sprintf("auth.algorithms[%d]", i), Msg: fmt.Sprintf("%q is not supported (use SHA-256 or MD5)", a)}
 		}
+	}
+	if (fc.WebRTC.PortMin == 0) != (fc.WebRTC.PortMax == 0) {
+		return &configError{Key: "webrtc.port_max", Msg: "set both port_min and port_max, or neither"}
+	}
+	if fc.WebRTC.PortMin < 0 || fc.WebRTC.PortMin > fc.WebRTC.PortMax || fc.WebRTC.PortMax > 65535 {
+		return &configError{Key: "webrtc.port_min", Msg: fmt.Sprintf("%d-%d is not a port range", fc.WebRTC.PortMin, fc.WebRTC.PortMax)}
 	}
 	if fc.Auth.TokenSecret != "" && len(fc.Auth.TokenSecret) < 16 {
 		return &configError{Key: "auth.token_secret", Msg: "must be at least 16 characters (use a random string)"}

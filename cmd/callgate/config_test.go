@@ -22,6 +22,8 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"registrar:\n  min_expires: 600s\n  max_expires: 60s\n", "registrar.max_expires"},
 		{"auth:\n  algorithms: [SHA-1]\n", "auth.algorithms[0]"},
 		{"auth:\n  token_secret: short\n", "auth.token_secret"},
+		{"webrtc:\n  port_min: 40000\n", "webrtc.port_max"},
+		{"webrtc:\n  port_min: 5000\n  port_max: 4000\n", "webrtc.port_min"},
 		{"users:\n  - name: ''\n    password: x\n", "users[0].name"},
 		{"users:\n  - name: a\n", "users[0]"},
 		{"users:\n  - name: a\n    password: x\n  - name: a\n    password: y\n", "users[1].name"},

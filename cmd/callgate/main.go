@@ -143,7 +143,14 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	}
 	cfg.Store = store
 	cfg.Logger = log
-	if addr := fc.Listen.WebRTC; addr != "off" {
+	if fc.WebRTC.PortMin > 0 {
+		cfg.WebRTC.PortMin, cfg.WebRTC.PortMax = fc.WebRTC.PortMin, fc.WebRTC.PortMax
+		if host, _, err := net.SplitHostPort(fc.Listen.WebRTC); err == nil && host != "" {
+			if ip, err := netip.ParseAddr(host); err == nil {
+				cfg.WebRTC.BindIP = ip
+			}
+		}
+	} else if addr := fc.Listen.WebRTC; addr != "off" {
 		pc, err := net.ListenPacket("udp4", addr)
 		if err != nil {
 			_ = store.Close()
@@ -168,6 +175,8 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	}
 	if cfg.WebRTC.UDPConn != nil {
 		addrs.webrtc = cfg.WebRTC.UDPConn.LocalAddr().String()
+	} else if cfg.WebRTC.PortMin > 0 {
+		addrs.webrtc = fmt.Sprintf("ports %d-%d", cfg.WebRTC.PortMin, cfg.WebRTC.PortMax)
 	}
 	printWelcome(stdout, fc, cfg, addrs, demo)
 	<-ctx.Done()
@@ -230,6 +239,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 	// The DTLS certificate lives beside the location store so browsers see
 	// the same fingerprint after a restart.
 	cfg.WebRTC.CertFile = filepath.Join(fc.DataDir, "dtls-cert.pem")
+	cfg.WebRTC.FullICE = fc.WebRTC.FullICE
 	for _, a := range fc.Auth.Algorithms {
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))
 	}

@@ -31,7 +31,22 @@ type Config struct {
 	// UDPConn is the one UDP socket all browser legs share through pion's
 	// ICE UDP mux. The Engine takes ownership and closes it in Close. nil
 	// means listen on 0.0.0.0:0 (tests pass a socket on 127.0.0.1:0).
+	// Ignored when PortMin and PortMax are set.
 	UDPConn net.PacketConn
+
+	// PortMin and PortMax, when both are set, give every leg a UDP port of
+	// its own from this range (bound on BindIP) instead of the shared
+	// socket: for firewalls and load balancers that expect a port per
+	// call. A range with no free port makes new legs fail.
+	PortMin, PortMax int
+	// BindIP is the address range-mode sockets bind to; zero means all
+	// IPv4 addresses.
+	BindIP netip.Addr
+
+	// FullICE makes callgate a full ICE agent (RFC 8445) that runs
+	// connectivity checks itself, for deployments where it is not on a
+	// public address; the default is ICE-lite (RFC 8445 §2.5).
+	FullICE bool
 
 	// PublicIP is the 1:1 NAT address advertised in our host candidate.
 	// Zero means the socket's own address; for a socket on an unspecified
@@ -74,7 +89,30 @@ func (c Config) withDefaults() Config {
 	if c.GatherTimeout <= 0 {
 		c.GatherTimeout = DefaultGatherTimeout
 	}
+	if !c.BindIP.IsValid() {
+		c.BindIP = netip.IPv4Unspecified()
+	}
 	return c
+}
+
+// portRange reports whether legs get ports of their own.
+func (c Config) portRange() bool { return c.PortMin > 0 && c.PortMax > 0 }
+
+// validate checks the port range.
+func (c Config) validate() error {
+	if !c.portRange() {
+		if c.PortMin != 0 || c.PortMax != 0 {
+			return fmt.Errorf("%w: set both PortMin and PortMax, or neither", ErrInvalidConfig)
+		}
+		return nil
+	}
+	if c.PortMin > c.PortMax || c.PortMax > 65535 {
+		return fmt.Errorf("%w: port range %d-%d", ErrInvalidConfig, c.PortMin, c.PortMax)
+	}
+	if !c.BindIP.Unmap().Is4() {
+		return fmt.Errorf("%w: bind IP %s is not IPv4", ErrInvalidConfig, c.BindIP)
+	}
+	return nil
 }
 
 // interfaceAddrs lists the host's interface addresses; a variable so tests

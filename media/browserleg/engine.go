@@ -45,6 +45,9 @@ type Engine struct {
 // belongs to the Engine once NewEngine succeeds; on error it is left open.
 func NewEngine(cfg Config) (*Engine, error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, legs: make(map[*Leg]struct{})}
 
 	cert, generated, err := loadCertificate(cfg.CertFile, time.Now())
@@ -60,23 +63,23 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.log.Info("browserleg: generated DTLS certificate", "file", cfg.CertFile, "fingerprint", fp)
 	}
 
-	conn := cfg.UDPConn
-	if conn == nil {
-		uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4zero})
-		if err != nil {
-			return nil, fmt.Errorf("%w: listen: %w", ErrInvalidConfig, err)
-		}
-		conn = uc
-	}
-	ip, err := advertisedIP(cfg.PublicIP, conn.LocalAddr())
+	conn, err := e.sharedConn()
 	if err != nil {
-		if cfg.UDPConn == nil {
+		return nil, err
+	}
+	var local net.Addr = &net.UDPAddr{IP: cfg.BindIP.AsSlice()}
+	if conn != nil {
+		local = conn.LocalAddr()
+	}
+	ip, err := advertisedIP(cfg.PublicIP, local)
+	if err != nil {
+		if conn != nil && cfg.UDPConn == nil {
 			conn.Close()
 		}
 		return nil, err
 	}
 	port := 0
-	if ua, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+	if ua, ok := local.(*net.UDPAddr); ok {
 		port = ua.Port
 	}
 	e.addr = netip.AddrPortFrom(ip, uint16(port))
@@ -90,22 +93,24 @@ func NewEngine(cfg Config) (*Engine, error) {
 		AsCandidateType: webrtc.ICECandidateTypeHost,
 		Mode:            webrtc.ICEAddressRewriteReplace,
 	}); err != nil {
-		if cfg.UDPConn == nil {
+		if conn != nil && cfg.UDPConn == nil {
 			conn.Close()
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	// RFC 8445 §2.5: a server on a public address runs ICE-lite, offers
 	// host candidates only and never starts checks itself.
-	se.SetLite(true)
+	se.SetLite(!cfg.FullICE)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	// mDNS candidates (RFC 8839 §5.1 / draft-ietf-mmusic-mdns-ice-candidates)
 	// are neither gathered nor resolved: the browser's address is learnt
 	// from its checks as a peer-reflexive candidate (RFC 8445 §7.3.1.3).
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
-	e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
-	se.SetICEUDPMux(e.mux)
+	if conn != nil {
+		e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
+		se.SetICEUDPMux(e.mux)
+	}
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	e.settings = se
 	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)
@@ -117,7 +122,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 func (e *Engine) Fingerprint() string { return e.fingerprint }
 
 // Addr returns the address and port advertised in every leg's host
-// candidate.
+// candidate; the port is 0 when legs get ports of their own.
 func (e *Engine) Addr() netip.AddrPort { return e.addr }
 
 // Close closes every live leg, then the mux and its socket. It is
@@ -136,6 +141,9 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	for _, l := range legs {
 		l.Close()
+	}
+	if e.mux == nil {
+		return nil
 	}
 	return e.mux.Close()
 }
@@ -168,7 +176,7 @@ func (e *Engine) forget(l *Leg) {
 // that knows only codecs, and only the RTCP report interceptors (RFC 3550
 // §6.4 sender and receiver reports; audio needs no NACK, TWCC or
 // simulcast).
-func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory) (*webrtc.API, error) {
+func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ice.UDPMux) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	for _, c := range codecs {
 		if err := me.RegisterCodec(pionCodec(c), webrtc.RTPCodecTypeAudio); err != nil {
@@ -181,6 +189,9 @@ func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory) (*webr
 	}
 	se := e.settings
 	se.LoggerFactory = logs
+	if mux != nil {
+		se.SetICEUDPMux(mux)
+	}
 	return webrtc.NewAPI(
 		webrtc.WithSettingEngine(se),
 		webrtc.WithMediaEngine(me),

@@ -53,4 +53,6 @@ var (
 	// ErrInactive ends a Bridger when no RTP arrived from either side for
 	// its inactivity timeout.
 	ErrInactive = errors.New("browserleg: media inactive")
+	// ErrNoPort means every port of the configured range is in use.
+	ErrNoPort = errors.New("browserleg: no free port in the range")
 )

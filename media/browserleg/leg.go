@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -55,6 +56,7 @@ type Leg struct {
 	err     error // set before done is closed
 	done    chan struct{}
 	torn    chan struct{} // closed when the PeerConnection is released
+	mux     ice.UDPMux    // the leg's own port in port-range mode, else nil
 }
 
 // newLeg creates the PeerConnection with our audio transceiver.
@@ -75,8 +77,14 @@ func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
 	}
 	main, _, _ := mainCodec(codecs)
 	l.cont.clock = main.Clock
-	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone})
+	mux, err := e.legMux(l)
 	if err != nil {
+		return nil, err
+	}
+	l.mux = mux
+	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone}, mux)
+	if err != nil {
+		l.closeMux()
 		return nil, err
 	}
 	l.pc, err = api.NewPeerConnection(webrtc.Configuration{
@@ -89,6 +97,7 @@ func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
 		RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable,
 	})
 	if err != nil {
+		l.closeMux()
 		return nil, fmt.Errorf("browserleg: new peer connection: %w", err)
 	}
 	l.tr, err = l.pc.AddTransceiverFromTrack(l.track, webrtc.RTPTransceiverInit{
@@ -264,8 +273,18 @@ func (l *Leg) teardown() {
 		l.log.Debug("browserleg: close peer connection", "err", err)
 	}
 	l.wg.Wait()
+	l.closeMux()
 	l.e.forget(l)
 	close(l.torn)
+}
+
+// closeMux releases the leg's own port in port-range mode.
+func (l *Leg) closeMux() {
+	if l.mux != nil {
+		if err := l.mux.Close(); err != nil {
+			l.log.Debug("browserleg: close own port", "err", err)
+		}
+	}
 }
 
 // Close ends the leg and frees the PeerConnection; it returns when

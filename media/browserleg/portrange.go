@@ -1,0 +1,57 @@
+package browserleg
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// sharedConn returns the socket all legs share, or nil in port-range mode.
+func (e *Engine) sharedConn() (net.PacketConn, error) {
+	if e.cfg.portRange() {
+		return nil, nil
+	}
+	if e.cfg.UDPConn != nil {
+		return e.cfg.UDPConn, nil
+	}
+	uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4zero})
+	if err != nil {
+		return nil, fmt.Errorf("%w: listen: %w", ErrInvalidConfig, err)
+	}
+	return uc, nil
+}
+
+// legMux gives a leg its own socket from the port range, behind a mux of
+// its own so the leg works exactly as in shared-socket mode. It returns nil
+// when the legs share the engine's socket.
+func (e *Engine) legMux(l *Leg) (ice.UDPMux, error) {
+	if !e.cfg.portRange() {
+		return nil, nil
+	}
+	conn, err := e.listenInRange()
+	if err != nil {
+		return nil, err
+	}
+	l.log.Debug("browserleg: own port", "addr", conn.LocalAddr())
+	return webrtc.NewICEUDPMux(pionLogs{log: l.log}.NewLogger("udpmux"), conn), nil
+}
+
+// listenInRange binds a UDP socket on a free port of the range, starting
+// at a random one so consecutive calls do not reuse a port at once.
+func (e *Engine) listenInRange() (*net.UDPConn, error) {
+	lo, hi := e.cfg.PortMin, e.cfg.PortMax
+	n := hi - lo + 1
+	start := rand.IntN(n)
+	ip := e.cfg.BindIP.Unmap().AsSlice()
+	for i := range n {
+		port := lo + (start+i)%n
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: ip, Port: port})
+		if err == nil {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: ports %d-%d", ErrNoPort, lo, hi)
+}
