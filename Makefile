@@ -48,6 +48,9 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-# Signalling capacity: sipp → callgate → sipp at rising rates, 20 s each.
+# Signalling capacity: sipp → callgate → sipp at rising rates, 20 s each,
+# then the same through Kamailio as the baseline (installed when root).
 bench-calls: deps
+	@command -v kamailio >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		apt-get install -y --no-install-recommends kamailio >/dev/null || true
 	$(GO) run ./cmd/callbench -duration 20s

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,14 +32,18 @@ var cpuProfile string
 //go:embed uac_auth.xml
 var uacScenario []byte
 
+//go:embed uas.xml
+var uasScenario []byte
+
 func main() {
 	rates := flag.String("rates", "250,500,1000,1500,2000,2500,3000,3500,4000", "call rates to try, calls/s, ascending")
 	dur := flag.Duration("duration", 20*time.Second, "how long each rate is held")
 	bin := flag.String("callgate", "", "callgate binary (default: build ./cmd/callgate)")
 	profile := flag.String("cpuprofile", "", "have callgate write a CPU profile to this file")
+	baseline := flag.Bool("baseline", true, "also run the rates through Kamailio as a stateful proxy, when it is installed")
 	flag.Parse()
 	cpuProfile = *profile
-	if err := run(*rates, *dur, *bin); err != nil {
+	if err := run(*rates, *dur, *bin, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "callbench:", err)
 		os.Exit(1)
 	}
@@ -54,7 +59,16 @@ type step struct {
 	detail  string
 }
 
-func run(rateList string, dur time.Duration, bin string) error {
+// target is a SIP server under test: callgate, or the baseline proxy.
+type target interface {
+	// sipAddr is where callers send INVITEs.
+	sipAddr() string
+	// cpuTime is the CPU the server used so far, all its processes.
+	cpuTime() time.Duration
+	stop()
+}
+
+func run(rateList string, dur time.Duration, bin string, baseline bool) error {
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		return fmt.Errorf("sipp not installed (apt-get install sip-tester)")
@@ -85,7 +99,11 @@ func run(rateList string, dur time.Duration, bin string) error {
 	if err != nil {
 		return err
 	}
-	uas := exec.Command(sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", strconv.Itoa(uasPort), "-nostdin",
+	uasFile := filepath.Join(dir, "uas.xml")
+	if err := os.WriteFile(uasFile, uasScenario, 0o600); err != nil {
+		return err
+	}
+	uas := exec.Command(sipp, "-sf", uasFile, "-i", "127.0.0.1", "-p", strconv.Itoa(uasPort), "-nostdin",
 		"-max_socket", "65000", "-buff_size", "4194304")
 	uas.Dir = dir
 	if err := uas.Start(); err != nil {
@@ -108,14 +126,49 @@ func run(rateList string, dur time.Duration, bin string) error {
 	}
 
 	fmt.Printf("callbench: %d cores, each rate held %s, sipp UAC → callgate → sipp UAS on 127.0.0.1\n", numCPU(), dur)
-	fmt.Printf("%8s  %8s  %8s  %10s  %s\n", "calls/s", "result", "failed", "callgate", "elapsed")
+	uac := []string{"-sf", scenario, "-inf", csv}
+	best, err := ladder(sipp, gw, uac, dir, rateList, dur)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("callgate: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, best)
+	gw.stop()
+	if !baseline {
+		return nil
+	}
+	kam, err := exec.LookPath("kamailio")
+	if err != nil {
+		fmt.Println("baseline: kamailio is not installed (apt-get install kamailio); skipped")
+		return nil
+	}
+	k, err := startKamailio(kam, dir, uasPort)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	defer k.stop()
+	fmt.Printf("baseline: sipp UAC → Kamailio (stateful proxy, record-route, no auth, no media anchoring) → sipp UAS\n")
+	kbest, err := ladder(sipp, k, []string{"-sn", "uac", "-s", "1001"}, dir, rateList, dur)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("kamailio: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, kbest)
+	if kbest > 0 {
+		fmt.Printf("callgate / kamailio: %.2f\n", float64(best)/float64(kbest))
+	}
+	return nil
+}
+
+// ladder tries each rate in turn until one fails and returns the highest
+// rate that passed.
+func ladder(sipp string, t target, uac []string, dir, rateList string, dur time.Duration) (int, error) {
+	fmt.Printf("%8s  %8s  %8s  %10s  %s\n", "calls/s", "result", "failed", "server CPU", "elapsed")
 	best := 0
 	for _, f := range strings.Split(rateList, ",") {
 		rate, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || rate <= 0 {
-			return fmt.Errorf("bad rate %q", f)
+			return 0, fmt.Errorf("bad rate %q", f)
 		}
-		st := runRate(sipp, gw, scenario, csv, dir, rate, dur)
+		st := runRate(sipp, t, uac, dir, rate, dur)
 		result := "ok"
 		if !st.ok {
 			result = "FAILED"
@@ -127,20 +180,20 @@ func run(rateList string, dur time.Duration, bin string) error {
 		best = rate
 		time.Sleep(2 * time.Second) // let quarantined RTP ports return
 	}
-	fmt.Printf("highest rate sustained %s with zero failed calls: %d calls/s\n", dur, best)
-	return nil
+	return best, nil
 }
 
 // runRate drives one rate for dur and reports the outcome.
-func runRate(sipp string, gw *gateway, scenario, csv, dir string, rate int, dur time.Duration) step {
+func runRate(sipp string, gw target, uac []string, dir string, rate int, dur time.Duration) step {
 	total := int(float64(rate) * dur.Seconds())
 	port, _ := freePort()
 	errFile := filepath.Join(dir, fmt.Sprintf("uac-%d-errors.log", rate))
-	cmd := exec.Command(sipp, gw.sipUDP, "-sf", scenario, "-inf", csv, "-t", "u1",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
+	args := append([]string{gw.sipAddr()}, uac...)
+	args = append(args, "-t", "u1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-r", strconv.Itoa(rate), "-m", strconv.Itoa(total), "-l", strconv.Itoa(rate*10),
 		"-timeout", strconv.Itoa(int((dur+60*time.Second).Seconds()))+"s", "-timeout_error", "-nostdin",
 		"-max_socket", "65000", "-buff_size", "4194304", "-trace_err", "-error_file", errFile)
+	cmd := exec.Command(sipp, args...)
 	cmd.Dir = dir
 	out, _ := os.Create(filepath.Join(dir, fmt.Sprintf("uac-%d.out", rate)))
 	cmd.Stdout, cmd.Stderr = out, out
@@ -191,6 +244,7 @@ func failedCalls(out string) int {
 
 // gateway is a running callgate process.
 type gateway struct {
+	stopOnce  sync.Once
 	cmd       *exec.Cmd
 	sipUDP    string
 	passwords map[string]string
@@ -257,31 +311,45 @@ log:
 	return g, nil
 }
 
-func (g *gateway) stop() {
-	_ = g.cmd.Process.Signal(os.Interrupt)
+func (g *gateway) sipAddr() string { return g.sipUDP }
+
+func (g *gateway) stop() { g.stopOnce.Do(func() { stopProcess(g.cmd) }) }
+
+// stopProcess interrupts cmd and waits up to 15 s before killing it.
+func stopProcess(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
-	go func() { _ = g.cmd.Wait(); close(done) }()
+	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
-		_ = g.cmd.Process.Kill()
+		_ = cmd.Process.Kill()
+		<-done
 	}
 }
 
 // cpuTime reads the process's user+system CPU time from /proc.
 func (g *gateway) cpuTime() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.cmd.Process.Pid))
+	cpu, _ := procCPU(g.cmd.Process.Pid)
+	return cpu
+}
+
+// procCPU reads a process's user+system CPU time and its parent's PID
+// from /proc (proc(5): fields 4, 14 and 15 of stat).
+func procCPU(pid int) (cpu time.Duration, ppid int) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	s := string(raw)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
+	ppid, _ = strconv.Atoi(f[1])
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+	return time.Duration(ut+st) * time.Second / 100, ppid // USER_HZ is 100 on Linux
 }
 
 func freePort() (int, error) {
