@@ -48,7 +48,7 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 		return nil, err
 	}
 	if c.bleg != nil {
-		c.bridge.SetPhoneRemote(remote)
+		c.movePhone(remote)
 		return c.webrtcAnswer, nil
 	}
 	peer, _, err := media.ParseCodecs(phoneSDP)
@@ -71,7 +71,7 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 	}
 	c.bleg = leg
 	c.bridge = browserleg.Bridge(leg, c.pairB, browserleg.BridgeConfig{
-		PhoneRemote: remote, PhoneCodecs: phoneCodecs,
+		PhoneRemote: remote.RTP, PhoneRTCP: remote.RTCP, PhoneCodecs: phoneCodecs,
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
 	})
 	c.webrtcAnswer = []byte(answer)
@@ -136,20 +136,28 @@ func (c *call) browserCalleeAnswered(f *fork, answer []byte) ([]byte, error) {
 		used = append(used, d)
 	}
 	c.bridge = browserleg.Bridge(c.bleg, c.pairA, browserleg.BridgeConfig{
-		PhoneRemote: remote, PhoneCodecs: used,
+		PhoneRemote: remote.RTP, PhoneRTCP: remote.RTCP, PhoneCodecs: used,
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
 	})
 	_, dir, _ := media.ParseCodecs(c.invite.Body())
 	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairA.Port, used, media.AnswerDirection(dir), &c.originA), nil
 }
 
-// phoneRemote returns the RTP address a plain SIP SDP body signals.
-func phoneRemote(body []byte) (netip.AddrPort, error) {
+// phoneRemote returns the RTP and RTCP addresses a plain SIP SDP body
+// signals (RTCP from a=rtcp, RFC 3605, else the next port).
+func phoneRemote(body []byte) (media.Remote, error) {
 	_, remote, err := media.AnchorSDP(body, netip.AddrFrom4([4]byte{192, 0, 2, 1}), 9, nil)
 	if err != nil {
-		return netip.AddrPort{}, err
+		return media.Remote{}, err
 	}
-	return remote.RTP, nil
+	return remote, nil
+}
+
+// movePhone points the bridge at the phone's new RTP and RTCP addresses
+// (re-INVITE, hold, resume, a later 183/200).
+func (c *call) movePhone(remote media.Remote) {
+	c.bridge.SetPhoneRemote(remote.RTP)
+	c.bridge.SetPhoneRTCP(remote.RTCP)
 }
 
 // matchBrowserPT finds the browser's payload types for the formats the

@@ -338,7 +338,7 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 		offer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), dir, phoneOrigin)
 		return offer, func(phoneAnswer []byte) ([]byte, error) {
 			if remote, err := phoneRemote(phoneAnswer); err == nil {
-				c.bridge.SetPhoneRemote(remote)
+				c.movePhone(remote)
 			}
 			return []byte(answer), nil
 		}, nil, nil
@@ -348,7 +348,7 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c.bridge.SetPhoneRemote(remote)
+	c.movePhone(remote)
 	offer, err := c.bleg.CreateReoffer(dir)
 	if err != nil {
 		return nil, nil, nil, err

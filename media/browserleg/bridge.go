@@ -1,6 +1,7 @@
 package browserleg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,16 @@ type BridgeConfig struct {
 	// phone's payload type numbers, telephone-event included. nil means
 	// the phone uses the browser leg's numbers.
 	PhoneCodecs []media.Codec
+	// PhoneRTCP is the phone's RTCP address when its SDP names one
+	// (a=rtcp, RFC 3605). Zero means the RTP address's port plus one
+	// (RFC 3550 §11). Once RTCP arrived from the phone's IP, its source
+	// address is used instead (symmetric RTCP, RFC 4961 §4).
+	PhoneRTCP netip.AddrPort
+	// RTCPInterval is the deterministic interval of our RTCP reports to
+	// the phone, randomised to 0.5–1.5 times it (RFC 3550 §6.3.1).
+	// 0 means DefaultRTCPInterval; negative sends no RTCP (the phone's
+	// is still read).
+	RTCPInterval time.Duration
 	// InactivityTimeout ends the bridge with ErrInactive when no RTP (nor
 	// RTCP from the phone) arrived from either side for this long; the
 	// clock stops while the phone's address is unspecified (hold).
@@ -44,12 +55,15 @@ type BridgeStats struct {
 	// BrowserToPhone counts RTP packets from the browser sent to the phone.
 	BrowserToPhone uint64
 	// DroppedStrangers counts packets from sources other than the phone's
-	// signalled IP, or other than its latched address once latched.
+	// signalled IP, or other than its latched address once latched (RTCP
+	// on the RTCP port: other than the phone's IP).
 	DroppedStrangers uint64
 	// DroppedPayloadType counts RTP packets whose payload type the other
 	// side did not negotiate.
 	DroppedPayloadType uint64
-	// DroppedRTCP counts the phone's RTCP packets, read and dropped:
+	// DroppedRTCP counts RTCP packets from the phone that were malformed
+	// (RFC 3550 Appendix A.2 validity checks) and dropped. Valid ones are
+	// counted in PhoneRTCPReceived; none is forwarded to the browser:
 	// RTCP is terminated on each leg.
 	DroppedRTCP uint64
 	// DroppedNoRemote counts browser packets not sent because the phone
@@ -57,8 +71,32 @@ type BridgeStats struct {
 	DroppedNoRemote uint64
 	// DroppedInvalid counts packets that are not RTP version 2.
 	DroppedInvalid uint64
-	// SendErrors counts packets the leg or the phone socket refused.
+	// SendErrors counts packets (RTP and RTCP) the leg or the phone's
+	// sockets refused.
 	SendErrors uint64
+
+	// PhoneRTCPSent counts the compound RTCP packets sent to the phone
+	// (reports and the final BYE).
+	PhoneRTCPSent uint64
+	// PhoneRTCPReceived counts valid compound RTCP packets from the
+	// phone, on its RTCP port or multiplexed on the RTP port.
+	PhoneRTCPReceived uint64
+	// PhonePacketsLost is the cumulative number of the phone's RTP
+	// packets lost: expected minus received since its current SSRC was
+	// validated (RFC 3550 §6.4.1, Appendix A.3); negative when
+	// duplicates arrived.
+	PhonePacketsLost int64
+	// PhoneFractionLost is the fraction of the phone's packets lost in
+	// the interval before our last report, 0 to 1 (the report block's
+	// fraction lost divided by 256, RFC 3550 §6.4.1).
+	PhoneFractionLost float64
+	// PhoneJitter is the interarrival jitter of the phone's stream
+	// (RFC 3550 §6.4.1, Appendix A.8), computed in timestamp units and
+	// converted to time with the phone codec's clock rate.
+	PhoneJitter time.Duration
+	// PhoneRTT is the round-trip time to the phone from its last report
+	// block about our stream (RFC 3550 §6.4.1); 0 until one arrived.
+	PhoneRTT time.Duration
 }
 
 // phoneRemote is the phone's signalled address and, once its first packet
@@ -80,6 +118,16 @@ func (r *phoneRemote) dest() netip.AddrPort {
 	return netip.AddrPort{}
 }
 
+// phoneIP reports whether ip is the phone's: its latched RTP source's, or
+// the signalled one before latching.
+func (r *phoneRemote) phoneIP(ip netip.Addr) bool {
+	if r.latched.IsValid() {
+		return ip == r.latched.Addr()
+	}
+	sig := r.signalled.Addr()
+	return sig.IsValid() && !sig.IsUnspecified() && ip == sig
+}
+
 // Bridger joins a browser Leg and a phone-facing SocketPair. It owns
 // neither: Close stops the forwarding and leaves the leg and the pair to
 // their owner.
@@ -98,6 +146,18 @@ type Bridger struct {
 	phoneToBrowser, browserToPhone                     atomic.Uint64
 	strangers, badPT, rtcp, noRemote, invalid, sendErr atomic.Uint64
 
+	// Phone-side RTP stream and RTCP session (RFC 3550 §6).
+	out       *phoneSender
+	rxMu      sync.Mutex // guards rx
+	rx        recvStats
+	cname     string
+	rtcpEvery time.Duration // <= 0: no reports
+	phoneRTCP atomic.Pointer[netip.AddrPort]
+	rtcpSrc   atomic.Pointer[rtcpLatch]
+	rtt       atomic.Int64 // nanoseconds
+	rtcpIn    atomic.Uint64
+	rtcpOut   atomic.Uint64
+
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	endOnce sync.Once
@@ -111,16 +171,20 @@ type bridgeMaps struct {
 	ptMaps
 	neg   *negotiation
 	phone *[]media.Codec
+	clock uint32 // RTP clock rate of the phone's main format
 }
 
 // Bridge starts forwarding between l and the phone on pair: RTP from the
 // phone, accepted only from the signalled IP and then only from the first
 // source seen there (RFC 4961 symmetric RTP with a bounded latch), goes to
 // the browser; RTP from the browser goes to the phone's latched or
-// signalled address. Payload types are mapped between the two sides. RTCP
-// from the phone is read and dropped: each leg terminates its own RTCP
-// (pion's report interceptors serve the browser). Forwarding allocates
-// nothing per packet.
+// signalled address on one SSRC of the bridge's own, with sequence numbers
+// and timestamps kept continuous. Payload types are mapped between the two
+// sides. RTCP is terminated on each leg (pion's report interceptors serve
+// the browser): the bridge keeps reception statistics of the phone's
+// stream, reads the phone's RTCP and sends it SR/RR, SDES and, when it
+// stops, BYE from pair.RTCP (none when pair.RTCP is nil). Forwarding
+// allocates nothing per packet.
 func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 	b := &Bridger{
 		leg:     l,
@@ -129,6 +193,10 @@ func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 		timeout: cfg.InactivityTimeout,
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+
+		out:       newPhoneSender(),
+		cname:     newCNAME(),
+		rtcpEvery: cfg.RTCPInterval,
 	}
 	if b.log == nil {
 		b.log = l.log
@@ -136,6 +204,11 @@ func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 	if b.timeout == 0 {
 		b.timeout = DefaultInactivityTimeout
 	}
+	if b.rtcpEvery == 0 {
+		b.rtcpEvery = DefaultRTCPInterval
+	}
+	rtcpAddr := unmapAP(cfg.PhoneRTCP)
+	b.phoneRTCP.Store(&rtcpAddr)
 	phone := append([]media.Codec(nil), cfg.PhoneCodecs...)
 	b.phone.Store(&phone)
 	b.remote.Store(&phoneRemote{signalled: unmapAP(cfg.PhoneRemote)})
@@ -149,6 +222,10 @@ func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 	if pair.RTCP != nil {
 		b.wg.Add(1)
 		go b.readPhoneRTCP()
+		if b.rtcpEvery > 0 {
+			b.wg.Add(1)
+			go b.rtcpLoop()
+		}
 	}
 	return b
 }
@@ -171,6 +248,13 @@ func (b *Bridger) SetPhoneRemote(rtp netip.AddrPort) {
 	}
 }
 
+// SetPhoneRTCP changes the phone's RTCP address (a=rtcp of a re-INVITE,
+// RFC 3605); zero means the RTP port plus one (RFC 3550 §11).
+func (b *Bridger) SetPhoneRTCP(addr netip.AddrPort) {
+	addr = unmapAP(addr)
+	b.phoneRTCP.Store(&addr)
+}
+
 // SetPhoneCodecs changes the phone's formats and payload type numbers
 // after a re-INVITE; nil means the browser leg's numbers.
 func (b *Bridger) SetPhoneCodecs(codecs []media.Codec) {
@@ -178,8 +262,11 @@ func (b *Bridger) SetPhoneCodecs(codecs []media.Codec) {
 	b.phone.Store(&c)
 }
 
-// Stats returns the packet counters.
+// Stats returns the packet counters and the phone-side RTCP figures.
 func (b *Bridger) Stats() BridgeStats {
+	b.rxMu.Lock()
+	lost, fraction, jitter := b.rx.lost(), b.rx.fraction, b.rx.jitterDuration()
+	b.rxMu.Unlock()
 	return BridgeStats{
 		PhoneToBrowser:     b.phoneToBrowser.Load(),
 		BrowserToPhone:     b.browserToPhone.Load(),
@@ -189,6 +276,12 @@ func (b *Bridger) Stats() BridgeStats {
 		DroppedNoRemote:    b.noRemote.Load(),
 		DroppedInvalid:     b.invalid.Load(),
 		SendErrors:         b.sendErr.Load(),
+		PhoneRTCPSent:      b.rtcpOut.Load(),
+		PhoneRTCPReceived:  b.rtcpIn.Load(),
+		PhonePacketsLost:   lost,
+		PhoneFractionLost:  float64(fraction) / 256,
+		PhoneJitter:        jitter,
+		PhoneRTT:           time.Duration(b.rtt.Load()),
 	}
 }
 
@@ -263,9 +356,22 @@ func (b *Bridger) mapsNow() *bridgeMaps {
 	if n != nil {
 		browser = n.all
 	}
-	nm := &bridgeMaps{ptMaps: *buildPTMaps(browser, *p), neg: n, phone: p}
+	nm := &bridgeMaps{ptMaps: *buildPTMaps(browser, *p), neg: n, phone: p, clock: phoneClock(browser, *p)}
 	b.maps.Store(nm)
 	return nm
+}
+
+// phoneClock is the RTP clock rate of the phone's stream: its main
+// format's, or the browser's when the phone uses the browser's numbers;
+// 8000 (G.711, RFC 3551 §4.5.14) when neither names one.
+func phoneClock(browser, phone []media.Codec) uint32 {
+	if len(phone) == 0 {
+		phone = browser
+	}
+	if c, _, ok := mainCodec(phone); ok && c.Clock > 0 {
+		return uint32(c.Clock)
+	}
+	return 8000
 }
 
 // readPhoneRTP forwards the phone's RTP to the browser.
@@ -307,10 +413,16 @@ func (b *Bridger) fromPhone(pkt []byte, src netip.AddrPort) {
 	}
 	b.active.Store(1)
 	if isRTCP(pkt) {
-		b.rtcp.Add(1)
+		// RFC 5761 §4: RTCP multiplexed on the RTP port.
+		b.takeRTCP(pkt, time.Now())
 		return
 	}
-	if !b.mapsNow().toBrowser.rewrite(pkt) {
+	m := b.mapsNow()
+	b.rxMu.Lock()
+	b.rx.update(binary.BigEndian.Uint32(pkt[8:12]), binary.BigEndian.Uint16(pkt[2:4]),
+		binary.BigEndian.Uint32(pkt[4:8]), monoNow(), m.clock)
+	b.rxMu.Unlock()
+	if !m.toBrowser.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
 	}
@@ -342,40 +454,48 @@ func (b *Bridger) accept(src netip.AddrPort) bool {
 }
 
 // fromBrowser is the leg's sink: one RTP packet from the browser to the
-// phone.
+// phone, on our SSRC with continuous sequence numbers and timestamps. The
+// leg may call it from two goroutines briefly across a renegotiation;
+// b.out.mu keeps the stream's numbering and the order on the wire.
 func (b *Bridger) fromBrowser(pkt []byte) {
-	if pkt[0]>>6 != 2 {
+	if len(pkt) < 12 || pkt[0]>>6 != 2 {
 		b.invalid.Add(1)
 		return
 	}
-	if !b.mapsNow().toPhone.rewrite(pkt) {
+	m := b.mapsNow()
+	if !m.toPhone.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
 	}
 	b.active.Store(1)
 	dst := b.remote.Load().dest()
+	out := b.out
+	out.mu.Lock()
 	if !dst.IsValid() {
+		// A gap we create: the next packet continues the numbering.
+		out.suspend()
+		out.mu.Unlock()
 		b.noRemote.Add(1)
 		return
 	}
-	if _, err := b.pair.RTP.WriteToUDPAddrPort(pkt, dst); err != nil {
+	now := monoNow()
+	out.stamp(pkt, m.clock, now)
+	_, err := b.pair.RTP.WriteToUDPAddrPort(pkt, dst)
+	if err == nil {
+		out.sent(pkt, m.clock, now)
+	}
+	out.mu.Unlock()
+	if err != nil {
 		b.sendErr.Add(1)
 		return
 	}
 	b.browserToPhone.Add(1)
 }
 
-// readPhoneRTCP reads the phone's RTCP and drops it (RTCP is terminated
-// per leg); from the phone's address it still counts as activity.
+// readPhoneRTCP reads the phone's RTCP socket (RTCP is terminated per
+// leg: nothing goes on to the browser).
 func (b *Bridger) readPhoneRTCP() {
-	b.readPhone(b.pair.RTCP, "RTCP", func(_ []byte, src netip.AddrPort) {
-		if unmapAP(src).Addr() == b.remote.Load().signalled.Addr() {
-			b.active.Store(1)
-			b.rtcp.Add(1)
-		} else {
-			b.strangers.Add(1)
-		}
-	})
+	b.readPhone(b.pair.RTCP, "RTCP", b.fromPhoneRTCP)
 }
 
 // watchdog ends the bridge when the leg ends or media stops.

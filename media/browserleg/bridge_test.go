@@ -66,14 +66,16 @@ func TestBridgeStrangersAndLatch(t *testing.T) {
 	}
 
 	// RTCP from the phone, on the RTCP port and multiplexed on the RTP
-	// port, is dropped; unknown payload types too.
+	// port, is taken in, malformed RTCP dropped; unknown payload types
+	// too.
 	rtcp := []byte{0x80, 200, 0, 6, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 	ph.conn.WriteToUDP(rtcp, pair.RTCP.LocalAddr().(*net.UDPAddr))
 	ph.conn.WriteToUDP(rtcp, dst)
+	ph.conn.WriteToUDP(rtcp[:20], dst)
 	ph.conn.WriteToUDP(rtpPacket(18, 2, 320, 42, make([]byte, 20)), dst)
-	waitFor(t, "RTCP and bad PT dropped", 5*time.Second, func() bool {
+	waitFor(t, "RTCP taken, bad RTCP and bad PT dropped", 5*time.Second, func() bool {
 		st := b.Stats()
-		return st.DroppedRTCP == 2 && st.DroppedPayloadType == 1
+		return st.PhoneRTCPReceived == 2 && st.DroppedRTCP == 1 && st.DroppedPayloadType == 1
 	})
 
 	// Hold with an unspecified address: nothing goes out or comes in.

@@ -37,10 +37,15 @@
 //
 // Bridge joins a Leg to a phone-facing media.SocketPair: RTP from the phone
 // (only from its signalled IP, then latched to the first source address)
-// goes to the browser, RTP from the browser goes to the phone, payload
-// types are mapped between the two sides' numbering, and RTCP from the
-// phone is read and dropped. A Bridger stops by itself after an inactivity
-// timeout or when its Leg ends.
+// goes to the browser, RTP from the browser goes to the phone, and payload
+// types are mapped between the two sides' numbering. Toward the phone the
+// bridge sends on one SSRC of its own with continuous sequence numbers and
+// timestamps, whatever the browser does across renegotiations. RTCP is
+// terminated on this leg too: the bridge keeps RFC 3550 reception
+// statistics of the phone's stream, sends it SR/RR with SDES CNAME about
+// every 5 s and BYE when it stops, and reads the phone's reports for
+// round-trip time. A Bridger stops by itself after an inactivity timeout or
+// when its Leg ends.
 //
 // A call from a browser to a phone, in outline:
 //

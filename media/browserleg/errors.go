@@ -55,4 +55,7 @@ var (
 	ErrInactive = errors.New("browserleg: media inactive")
 	// ErrNoPort means every port of the configured range is in use.
 	ErrNoPort = errors.New("browserleg: no free port in the range")
+	// ErrRTCPNotCompound rejects a datagram that does not start with an SR
+	// or an RR (RFC 3550 §6.1 and the validity checks of Appendix A.2).
+	ErrRTCPNotCompound = errors.New("browserleg: RTCP not a compound packet")
 )
