@@ -70,10 +70,12 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 		phoneCodecs = append(phoneCodecs, *dtmf)
 	}
 	c.bleg = leg
-	c.bridge = browserleg.Bridge(leg, c.pairB, browserleg.BridgeConfig{
+	bcfg := browserleg.BridgeConfig{
 		PhoneRemote: remote.RTP, PhoneRTCP: remote.RTCP, PhoneCodecs: phoneCodecs,
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
-	})
+	}
+	c.dtmfBridgeConfig(&bcfg)
+	c.bridge = browserleg.Bridge(leg, c.pairB, bcfg)
 	c.webrtcAnswer = []byte(answer)
 	c.log.Info("browser leg answered", "codec", audio.Name, "dtmf", dtmf != nil)
 	return c.webrtcAnswer, nil
@@ -135,10 +137,12 @@ func (c *call) browserCalleeAnswered(f *fork, answer []byte) ([]byte, error) {
 	if d, ok := c.bleg.DTMF(); ok {
 		used = append(used, d)
 	}
-	c.bridge = browserleg.Bridge(c.bleg, c.pairA, browserleg.BridgeConfig{
+	bcfg := browserleg.BridgeConfig{
 		PhoneRemote: remote.RTP, PhoneRTCP: remote.RTCP, PhoneCodecs: used,
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
-	})
+	}
+	c.dtmfBridgeConfig(&bcfg)
+	c.bridge = browserleg.Bridge(c.bleg, c.pairA, bcfg)
 	_, dir, _ := media.ParseCodecs(c.invite.Body())
 	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairA.Port, used, media.AnswerDirection(dir), &c.originA), nil
 }

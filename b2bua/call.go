@@ -13,6 +13,7 @@ import (
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
+	"github.com/callgate/callgate/media/dtmf"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -72,6 +73,7 @@ type call struct {
 	bridge        *browserleg.Bridger
 	peerLeg       *browserleg.Leg // the callee browser in a browser-to-browser call
 	webrtcAnswer  []byte
+	phoneDTMF     dtmf.Mode // how digits reach the phone (resolved)
 
 	closeCause      error       // why a closing call ends
 	closeTimer      *time.Timer // bounds stateClosing

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/sipauth"
+	"github.com/callgate/callgate/media/dtmf"
 	"github.com/callgate/callgate/wsgw"
 )
 
@@ -108,6 +109,11 @@ type MediaConfig struct {
 	// LatchAny lets phones behind NAT be learned from their first packets
 	// from any address instead of only from their signalled IP.
 	LatchAny bool
+	// PhoneDTMF is how digits reach phones in calls with a browser:
+	// dtmf.ModeAuto (the zero value) sends RFC 4733 telephone-events when
+	// the phone negotiated them and SIP INFO otherwise; ModeRFC4733 and
+	// ModeInfo force one. Browsers always get INFO (GUIDE §4).
+	PhoneDTMF dtmf.Mode
 }
 
 // WebRTCConfig configures DTLS-SRTP media with browsers: one UDP socket

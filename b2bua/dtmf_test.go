@@ -1,8 +1,16 @@
 package b2bua_test
 
 import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/callgate/callgate/b2bua"
+	"github.com/callgate/callgate/media/dtmf"
+	"github.com/emiago/sipgo/sip"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -76,4 +84,151 @@ func TestTelephoneEventCrossesWithMappedPayloadTypes(t *testing.T) {
 	}
 	alice.mu.Unlock()
 	alice.bye(res)
+}
+
+// sendInfo sends an INFO with a body in the browser's dialog of res and
+// returns the final response.
+func (b *jsBrowser) sendInfo(res *sip.Response, seq uint32, ctype, body string) *sip.Response {
+	b.t.Helper()
+	var s strings.Builder
+	fmt.Fprintf(&s, "INFO %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKinfo%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d INFO\r\n",
+		res.Contact().Address.String(), b.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), seq)
+	fmt.Fprintf(&s, "Content-Type: %s\r\nContent-Length: %d\r\n\r\n%s", ctype, len(body), body)
+	b.send(s.String())
+	return b.nextResponse(200)
+}
+
+// phoneEvents reads the phone's RTP socket for d and decodes the
+// telephone-events (payload type pt) it received.
+func phoneEvents(t *testing.T, phone *deskPhone, pt uint8, d time.Duration) []dtmf.Digit {
+	t.Helper()
+	var got []dtmf.Digit
+	det, _ := dtmf.NewDetector(dtmf.DetectorConfig{ClockRate: 8000}, func(x dtmf.Digit) { got = append(got, x) })
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		_ = phone.rtp.SetReadDeadline(deadline)
+		n, _, err := phone.rtp.ReadFromUDP(buf)
+		if err != nil {
+			break
+		}
+		if n > 12 && buf[1]&0x7f == pt {
+			_ = det.FeedRTP(time.Now(), buf[:n])
+		}
+	}
+	det.Flush()
+	return got
+}
+
+func TestBrowserInfoDigitsReachPhoneAsRFC4733(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	seq := res.CSeq().SeqNo
+	for i, digit := range "19#" {
+		seq++
+		r := alice.sendInfo(res, seq, dtmf.ContentTypeRelay, fmt.Sprintf("Signal=%c\r\nDuration=160\r\n", digit))
+		if r.StatusCode != 200 {
+			t.Fatalf("INFO %c: %s", digit, r.StartLine())
+		}
+		got := phoneEvents(t, bob, 101, 400*time.Millisecond)
+		if len(got) != 1 {
+			t.Fatalf("digit %d (%c): phone decoded %+v, want one press", i, digit, got)
+		}
+		if c, _ := got[0].Code.Digit(); rune(c) != digit || got[0].Duration < 140*time.Millisecond || got[0].Duration > 180*time.Millisecond {
+			t.Fatalf("phone decoded %c for %v, want %c for 160 ms", c, got[0].Duration, digit)
+		}
+	}
+	select {
+	case info := <-bob.infos:
+		t.Fatalf("the INFO reached the phone as well: %s", info.Body())
+	default:
+	}
+	if r := alice.inDialog(res, "BYE", seq+1, ""); r.StatusCode != 200 {
+		t.Fatalf("BYE: %s", r.StartLine())
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+func TestPhoneRFC4733DigitsReachBrowserAsInfo(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	dst := sdpTarget(t, inv.Body())
+	// The phone presses 5 for 100 ms: start, updates, triple end.
+	for i := 0; i < 8; i++ {
+		ev := dtmf.Event{Code: 5, Volume: 10, Duration: uint16(160 * min(i+1, 5)), End: i >= 5}
+		payload, _ := ev.MarshalBinary()
+		pkt := rtpPacket(uint16(300+i), 0x4321, payload)
+		pkt[1] = 101
+		binary.BigEndian.PutUint32(pkt[4:], 16000)
+		if i == 0 {
+			pkt[1] |= 0x80
+		}
+		_, _ = bob.rtp.WriteToUDP(pkt, dst)
+		time.Sleep(20 * time.Millisecond)
+	}
+	var info *sip.Request
+	for info == nil {
+		select {
+		case r := <-alice.reqs:
+			if r.Method == sip.INFO {
+				info = r
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("no INFO at the browser for the phone's press")
+		}
+	}
+	alice.reply(info, 200, "", "")
+	code, dur, err := dtmf.ParseInfo(info.ContentType().Value(), info.Body())
+	if err != nil || code != 5 || dur != 100*time.Millisecond {
+		t.Fatalf("browser got %q (%v): code %v duration %v", info.Body(), err, code, dur)
+	}
+	select {
+	case r := <-alice.reqs:
+		if r.Method == sip.INFO {
+			t.Fatalf("a second INFO for one press: %s", r.Body())
+		}
+	case <-time.After(300 * time.Millisecond):
+	}
+	alice.bye(res)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+func TestPhoneInfoModeGetsBrowserDigitsAsInfo(t *testing.T) {
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.WebRTC.UDPConn = pc
+		c.Media.PhoneDTMF = dtmf.ModeInfo
+	})
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	alice := newJSBrowserTrack(t, g, "1000", "audio/telephone-event")
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
+	// The browser presses * as RFC 4733: the phone gets INFO, no events.
+	for i := 0; i < 7; i++ {
+		ev := dtmf.Event{Code: dtmf.CodeStar, Volume: 10, Duration: uint16(160 * min(i+1, 4)), End: i >= 4}
+		payload, _ := ev.MarshalBinary()
+		if err := alice.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 126, SequenceNumber: uint16(i), Timestamp: 8000, Marker: i == 0}, Payload: payload}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	info := wait(t, bob.infos, 3*time.Second, "INFO at the phone")
+	code, dur, err := dtmf.ParseInfo(info.ContentType().Value(), info.Body())
+	if err != nil || code != dtmf.CodeStar || dur != 80*time.Millisecond {
+		t.Fatalf("phone got %q: %v %v %v", info.Body(), code, dur, err)
+	}
+	if ev := phoneEvents(t, bob, 101, 200*time.Millisecond); len(ev) != 0 {
+		t.Fatalf("the phone got RFC 4733 events in INFO mode: %+v", ev)
+	}
+	alice.bye(res)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }

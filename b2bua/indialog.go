@@ -163,6 +163,9 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		in.reply(c.s, 491, "", nil, "", sip.NewHeader("Retry-After", "1"))
 		return
 	}
+	if req.Method == sip.INFO && c.infoDigitToPhone(from, in) {
+		return
+	}
 	// A session-timer refresh (UPDATE or re-INVITE without SDP from a
 	// browser) belongs to its own leg: answer it here (GUIDE §3, RFC 4028).
 	if req.Method == sip.UPDATE && len(req.Body()) == 0 {

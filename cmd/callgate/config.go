@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/callgate/callgate/media/dtmf"
 	"io"
 	"net"
 	"net/netip"
@@ -93,6 +94,8 @@ type mediaConfig struct {
 	Quarantine        duration `yaml:"quarantine"`
 	InactivityTimeout duration `yaml:"inactivity_timeout"`
 	LatchAny          bool     `yaml:"latch_any"`
+	// PhoneDTMF is auto, rfc4733 or info.
+	PhoneDTMF string `yaml:"phone_dtmf"`
 }
 
 type webrtcConfig struct {
@@ -234,6 +237,11 @@ func (fc fileConfig) validate() error {
 	for i, a := range fc.Auth.Algorithms {
 		if a != "SHA-256" && a != "MD5" {
 			return &configError{Key: fmt.Sprintf("auth.algorithms[%d]", i), Msg: fmt.Sprintf("%q is not supported (use SHA-256 or MD5)", a)}
+		}
+	}
+	if fc.Media.PhoneDTMF != "" {
+		if _, err := dtmf.ParseMode(fc.Media.PhoneDTMF); err != nil {
+			return &configError{Key: "media.phone_dtmf", Msg: fmt.Sprintf("%q is not auto, rfc4733 or info", fc.Media.PhoneDTMF)}
 		}
 	}
 	if (fc.WebRTC.PortMin == 0) != (fc.WebRTC.PortMax == 0) {

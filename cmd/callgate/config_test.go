@@ -22,6 +22,7 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"registrar:\n  min_expires: 600s\n  max_expires: 60s\n", "registrar.max_expires"},
 		{"auth:\n  algorithms: [SHA-1]\n", "auth.algorithms[0]"},
 		{"auth:\n  token_secret: short\n", "auth.token_secret"},
+		{"media:\n  phone_dtmf: tones\n", "media.phone_dtmf"},
 		{"webrtc:\n  port_min: 40000\n", "webrtc.port_max"},
 		{"webrtc:\n  port_min: 5000\n  port_max: 4000\n", "webrtc.port_min"},
 		{"users:\n  - name: ''\n    password: x\n", "users[0].name"},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/callgate/callgate/media/dtmf"
 	"io"
 	"log/slog"
 	"net"
@@ -218,6 +219,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 			Quarantine:        time.Duration(fc.Media.Quarantine),
 			InactivityTimeout: time.Duration(fc.Media.InactivityTimeout),
 			LatchAny:          fc.Media.LatchAny,
+			PhoneDTMF:         phoneDTMF(fc.Media.PhoneDTMF),
 		},
 		WS: wsgw.Config{
 			Path:           fc.WebSocket.Path,
@@ -364,4 +366,10 @@ func browserHost(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// phoneDTMF parses media.phone_dtmf, already validated; "" is auto.
+func phoneDTMF(s string) dtmf.Mode {
+	m, _ := dtmf.ParseMode(s)
+	return m
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/dtmf"
 )
 
 // DefaultInactivityTimeout ends a Bridger when no media arrived from either
@@ -44,6 +45,16 @@ type BridgeConfig struct {
 	// clock stops while the phone's address is unspecified (hold).
 	// 0 means DefaultInactivityTimeout; negative disables it.
 	InactivityTimeout time.Duration
+	// OnPhoneDigit, when set, is called once per press the phone sends as
+	// RFC 4733 telephone-events (the packets still go on to the browser).
+	// It runs on the bridge's goroutines and must not block.
+	OnPhoneDigit func(dtmf.Digit)
+	// OnBrowserDigit, when set, is called once per press the browser sends
+	// as telephone-events. It must not block.
+	OnBrowserDigit func(dtmf.Digit)
+	// BrowserEvents says whether the browser's telephone-events reach the
+	// phone (default) or are only reported.
+	BrowserEvents BrowserEvents
 	// Logger; nil means the leg's engine logger.
 	Logger *slog.Logger
 }
@@ -158,6 +169,13 @@ type Bridger struct {
 	rtcpIn    atomic.Uint64
 	rtcpOut   atomic.Uint64
 
+	// DTMF (bridgedtmf.go).
+	phoneDigits, browserDigits *digitWatch
+	browserEvents              BrowserEvents
+	reportBrowser              bool
+	cfgOnBrowserDigit          func(dtmf.Digit)
+	playing                    atomic.Bool
+
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	endOnce sync.Once
@@ -172,6 +190,8 @@ type bridgeMaps struct {
 	neg   *negotiation
 	phone *[]media.Codec
 	clock uint32 // RTP clock rate of the phone's main format
+
+	phoneTE, browserTE teFormat
 }
 
 // Bridge starts forwarding between l and the phone on pair: RTP from the
@@ -207,6 +227,12 @@ func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 	if b.rtcpEvery == 0 {
 		b.rtcpEvery = DefaultRTCPInterval
 	}
+	b.browserEvents = cfg.BrowserEvents
+	if cfg.OnPhoneDigit != nil {
+		b.phoneDigits = &digitWatch{report: cfg.OnPhoneDigit}
+	}
+	b.reportBrowser, b.cfgOnBrowserDigit = cfg.OnBrowserDigit != nil, cfg.OnBrowserDigit
+	b.browserDigits = &digitWatch{report: b.onBrowserDigit}
 	rtcpAddr := unmapAP(cfg.PhoneRTCP)
 	b.phoneRTCP.Store(&rtcpAddr)
 	phone := append([]media.Codec(nil), cfg.PhoneCodecs...)
@@ -356,7 +382,11 @@ func (b *Bridger) mapsNow() *bridgeMaps {
 	if n != nil {
 		browser = n.all
 	}
-	nm := &bridgeMaps{ptMaps: *buildPTMaps(browser, *p), neg: n, phone: p, clock: phoneClock(browser, *p)}
+	nm := &bridgeMaps{ptMaps: *buildPTMaps(browser, *p), neg: n, phone: p, clock: phoneClock(browser, *p),
+		browserTE: telephoneEventOf(browser), phoneTE: telephoneEventOf(*p)}
+	if len(*p) == 0 {
+		nm.phoneTE = nm.browserTE
+	}
 	b.maps.Store(nm)
 	return nm
 }
@@ -422,6 +452,7 @@ func (b *Bridger) fromPhone(pkt []byte, src netip.AddrPort) {
 	b.rx.update(binary.BigEndian.Uint32(pkt[8:12]), binary.BigEndian.Uint16(pkt[2:4]),
 		binary.BigEndian.Uint32(pkt[4:8]), monoNow(), m.clock)
 	b.rxMu.Unlock()
+	b.phoneEvent(pkt, m)
 	if !m.toBrowser.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
@@ -463,6 +494,10 @@ func (b *Bridger) fromBrowser(pkt []byte) {
 		return
 	}
 	m := b.mapsNow()
+	if !b.browserEvent(pkt, m) {
+		b.active.Store(1)
+		return
+	}
 	if !m.toPhone.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
@@ -517,6 +552,7 @@ func (b *Bridger) watchdog() {
 			b.finish(fmt.Errorf("browserleg: browser leg ended: %w", b.leg.Err()))
 			return
 		case now := <-tick:
+			b.tickDigits(now)
 			held := !b.remote.Load().signalled.Addr().IsValid() || b.remote.Load().signalled.Addr().IsUnspecified()
 			if b.active.Swap(0) == 1 || held {
 				last = now

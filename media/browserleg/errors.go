@@ -58,4 +58,9 @@ var (
 	// ErrRTCPNotCompound rejects a datagram that does not start with an SR
 	// or an RR (RFC 3550 §6.1 and the validity checks of Appendix A.2).
 	ErrRTCPNotCompound = errors.New("browserleg: RTCP not a compound packet")
+	// ErrNoTelephoneEvent means a digit was to be sent as RFC 4733 to a
+	// side that negotiated no telephone-event format.
+	ErrNoTelephoneEvent = errors.New("browserleg: no telephone-event negotiated")
+	// ErrDigitBusy means a digit was to be sent while another still plays.
+	ErrDigitBusy = errors.New("browserleg: digit still playing")
 )
