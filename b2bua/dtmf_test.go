@@ -3,7 +3,6 @@ package b2bua_test
 import (
 	"encoding/binary"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -194,15 +193,7 @@ func TestPhoneRFC4733DigitsReachBrowserAsInfo(t *testing.T) {
 }
 
 func TestPhoneInfoModeGetsBrowserDigitsAsInfo(t *testing.T) {
-	g := startGateway(t, func(c *b2bua.Config) {
-		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.WebRTC.UDPConn = pc
-		c.Media.PhoneDTMF = dtmf.ModeInfo
-	})
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.Media.PhoneDTMF = dtmf.ModeInfo })
 	bob := newDeskPhone(t, g, "1001")
 	bob.register()
 	alice := newJSBrowserTrack(t, g, "1000", "audio/telephone-event")

@@ -310,6 +310,12 @@ func ulawDecode(u byte) int16 {
 
 func webrtcGateway(t *testing.T) *gateway {
 	t.Helper()
+	return webrtcGatewayWith(t, nil)
+}
+
+// webrtcGatewayWith is webrtcGateway with mod applied to the config last.
+func webrtcGatewayWith(t *testing.T, mod func(*b2bua.Config)) *gateway {
+	t.Helper()
 	return startGateway(t, func(c *b2bua.Config) {
 		c.Media.BindIP = loopbackIP
 		c.Media.AdvertiseIP = loopbackIP
@@ -318,6 +324,9 @@ func webrtcGateway(t *testing.T) *gateway {
 			t.Fatal(err)
 		}
 		c.WebRTC.UDPConn = pc
+		if mod != nil {
+			mod(c)
+		}
 	})
 }
 
@@ -869,15 +878,7 @@ func (b *jsBrowser) pt() uint8 {
 }
 
 func TestBrowserICEFailureEndsCall(t *testing.T) {
-	g := startGateway(t, func(c *b2bua.Config) {
-		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.WebRTC.UDPConn = pc
-		c.WebRTC.ICEFailedTimeout = 1500 * time.Millisecond
-	})
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.WebRTC.ICEFailedTimeout = 1500 * time.Millisecond })
 	bob := newDeskPhone(t, g, "1001")
 	bob.register()
 	alice := newJSBrowser(t, g, "1000")
@@ -995,8 +996,9 @@ func TestBrowserCallWithPortPerLegAndFullICE(t *testing.T) {
 		}
 		c.Close()
 	}
-	g := startGateway(t, func(c *b2bua.Config) {
-		c.Media.BindIP, c.Media.AdvertiseIP = loopbackIP, loopbackIP
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) {
+		_ = c.WebRTC.UDPConn.Close() // range mode: no shared socket
+		c.WebRTC.UDPConn = nil
 		c.WebRTC.PortMin, c.WebRTC.PortMax = base, base+20
 		c.WebRTC.BindIP = loopbackIP
 		c.WebRTC.FullICE = true
