@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 
 	"github.com/callgate/callgate/b2bua/sipauth"
@@ -110,15 +109,22 @@ func (s *Server) verified(username, ip, claimed string) (principal, error) {
 }
 
 // challenge builds the 401 that asks for credentials. RFC 8760 §2.3 lists
-// one challenge per algorithm, most preferred first. Browsers get MD5 first:
-// JsSIP and SIP.js read only the first challenge and implement only MD5, so
-// a SHA-256 challenge on top would stop them from registering at all.
+// one challenge per algorithm, most preferred first. Browsers get the MD5
+// challenge alone: JsSIP 3.13 and SIP.js 0.21 keep only the last
+// challenge header of a response and implement only MD5, so any other
+// algorithm beside it, first or last, can stop them from registering.
 func (s *Server) challenge(req *sip.Request, proxy, stale bool, cause error) error {
 	values := s.auth.Challenge(stale)
-	if strings.EqualFold(req.Transport(), "WS") {
-		sort.SliceStable(values, func(i, j int) bool {
-			return isMD5Challenge(values[i]) && !isMD5Challenge(values[j])
-		})
+	if strings.EqualFold(req.Transport(), "WS") || strings.EqualFold(req.Transport(), "WSS") {
+		var md5 []string
+		for _, v := range values {
+			if isMD5Challenge(v) {
+				md5 = append(md5, v)
+			}
+		}
+		if len(md5) > 0 {
+			values = md5
+		}
 	}
 	name, code := "WWW-Authenticate", 401
 	if proxy {

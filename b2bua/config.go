@@ -60,10 +60,11 @@ type AuthConfig struct {
 	// NonceTTL is how long a nonce stays fresh; default 5 minutes.
 	NonceTTL time.Duration
 	// Algorithms offered, one challenge each, in this order (RFC 8760 §2.3).
-	// Default MD5 then SHA-256: many desk phones, sipp, JsSIP and SIP.js read
-	// only the first challenge and implement only MD5, so SHA-256 first
-	// would lock them out; clients that pick the best algorithm they support
-	// still find SHA-256. WebSocket clients always get MD5 first.
+	// Default MD5 then SHA-256: many desk phones and sipp read only the
+	// first challenge and implement only MD5, so SHA-256 first would lock
+	// them out; clients that pick the best algorithm they support still
+	// find SHA-256. WebSocket clients get the MD5 challenge alone (JsSIP and
+	// SIP.js keep the last challenge header and know only MD5).
 	Algorithms []sipauth.Algorithm
 	// MaxFailures is how many failed attempts a source may make for one
 	// user before it is answered 403 for BanTime; default 5.
