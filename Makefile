@@ -7,7 +7,7 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DEB_PACKAGES := sip-tester
 
-.PHONY: run test deps vet lint unit fuzz bench bench-calls build
+.PHONY: run test deps vet lint web unit fuzz bench bench-calls build
 
 run:
 	$(GO) run ./cmd/callgate
@@ -15,7 +15,7 @@ run:
 build:
 	$(GO) build -o bin/callgate ./cmd/callgate
 
-test: deps vet lint unit
+test: deps vet lint web unit
 
 # Installs the real SIP peers the end-to-end tests drive.
 deps:
@@ -37,6 +37,11 @@ vet:
 
 lint:
 	$(GO) run $(STATICCHECK) ./...
+
+# The dialer's JavaScript: unit tests, and a check that the committed
+# bundle matches its sources (Go's own tests check the same without Node).
+web:
+	cd webclient && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run check
 
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -353,6 +354,14 @@ func printWelcome(w io.Writer, fc fileConfig, cfg b2bua.Config, a boundAddrs, de
 	sort.Strings(names)
 	for _, u := range names {
 		fmt.Fprintf(w, "user=%s password=%s\n", u, demo[u])
+	}
+	// One link per demo user that signs the dialer in: the credentials ride
+	// in the fragment, which the browser never sends to the server.
+	if a.http != "" {
+		for _, u := range names {
+			q := url.Values{"user": {u}, "password": {demo[u]}}
+			fmt.Fprintf(w, "login=%s://%s/#%s\n", scheme, browserHost(a.http), q.Encode())
+		}
 	}
 }
 

@@ -244,17 +244,22 @@ func TestBinaryExitCodesAndSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(stdout)
-	users := 0
+	users, logins := 0, 0
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "user=") {
+		l := sc.Text()
+		if strings.HasPrefix(l, "user=") {
 			users++
 		}
-		if users == 2 {
+		// The sign-in link carries the credentials in the fragment only.
+		if strings.HasPrefix(l, "login=http://127.0.0.1:") && strings.Contains(l, "/#password=") && strings.Contains(l, "&user=100") {
+			logins++
+		}
+		if users == 2 && logins == 2 {
 			break
 		}
 	}
-	if users != 2 {
-		t.Fatal("binary did not print both demo users")
+	if users != 2 || logins != 2 {
+		t.Fatalf("binary printed %d demo users and %d sign-in links, want 2 and 2", users, logins)
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
