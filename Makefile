@@ -5,7 +5,6 @@
 
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-DEB_PACKAGES := sip-tester
 
 .PHONY: run test deps vet lint web unit fuzz bench bench-calls build
 
@@ -17,9 +16,12 @@ build:
 
 test: deps vet lint web unit
 
-# Installs the real SIP peers the end-to-end tests drive.
+# Installs libopus (the Opus codec, linked through cgo) and the real SIP
+# peers the end-to-end tests drive.
 deps:
 	@missing=""; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	pkg-config --exists opus 2>/dev/null || missing="$$missing libopus-dev"; \
 	command -v sipp >/dev/null 2>&1 || missing="$$missing sip-tester"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
