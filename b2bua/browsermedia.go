@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -28,6 +29,12 @@ func (c *call) browserCallerOffer() ([]byte, error) {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
 	}
 	sipCodecs, err := media.SIPOfferCodecs(codecs)
+	if errors.Is(err, media.ErrNoCommonCodec) {
+		if _, _, ok := browserTranscodeCodecs(codecs); ok {
+			c.log.Info("browser offers no codec phones take: transcoding", "browser", codecNames(codecs))
+			sipCodecs, err, c.transcodeBrowser = transcodeOffer, nil, true
+		}
+	}
 	if err != nil {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
 	}
@@ -59,8 +66,13 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The browser's own payload numbers for the chosen formats.
+	// The browser's own payload numbers for the chosen formats, or its
+	// Opus when the bridge transcodes.
 	bAudio, bDTMF := matchBrowserPT(c.sipCodecs, audio, dtmf)
+	if c.transcodeBrowser {
+		browser, _, _ := media.ParseCodecs(c.invite.Body())
+		bAudio, bDTMF, _ = browserTranscodeCodecs(browser)
+	}
 	leg, answer, err := c.s.webrtc.Answer(c.ctx, string(c.invite.Body()), bAudio, bDTMF)
 	if err != nil {
 		return nil, fmt.Errorf("browser leg: %w", err)

@@ -69,11 +69,14 @@ type call struct {
 	// WebRTC browser, bridged to the phone's plain RTP socket pair.
 	browserCaller bool
 	sipCodecs     []media.Codec // offered to the phone for a browser caller
-	bleg          *browserleg.Leg
-	bridge        *browserleg.Bridger
-	peerLeg       *browserleg.Leg // the callee browser in a browser-to-browser call
-	webrtcAnswer  []byte
-	phoneDTMF     dtmf.Mode // how digits reach the phone (resolved)
+	// transcodeBrowser: the calling browser shares no codec with phones;
+	// the phone is offered transcodeOffer and the bridge transcodes.
+	transcodeBrowser bool
+	bleg             *browserleg.Leg
+	bridge           *browserleg.Bridger
+	peerLeg          *browserleg.Leg // the callee browser in a browser-to-browser call
+	webrtcAnswer     []byte
+	phoneDTMF        dtmf.Mode // how digits reach the phone (resolved)
 
 	closeCause      error       // why a closing call ends
 	closeTimer      *time.Timer // bounds stateClosing

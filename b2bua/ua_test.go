@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,8 @@ type deskPhone struct {
 	// authUser is the digest username when it differs from user (token
 	// credentials).
 	authUser string
+	// audio is the phone's one audio format, "PT name"; "" is PCMU.
+	audio string
 	g        *gateway
 	ua       *sipgo.UserAgent
 	srv      *sipgo.Server
@@ -143,8 +146,12 @@ func (p *deskPhone) sdp(dir string) []byte {
 		dir = "sendrecv"
 	}
 	port := p.rtp.LocalAddr().(*net.UDPAddr).Port
+	pt, name := "0", "PCMU"
+	if p.audio != "" {
+		pt, name, _ = strings.Cut(p.audio, " ")
+	}
 	return []byte(fmt.Sprintf("v=0\r\no=%s 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=%s\r\n", p.user, port, dir))
+		"m=audio %d RTP/AVP %s 101\r\na=rtpmap:%s %s/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=%s\r\n", p.user, port, pt, pt, name, dir))
 }
 
 func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {

@@ -43,6 +43,7 @@ type jsBrowser struct {
 	earlyAnswer  string
 	earlyPackets int
 	mime         string // the microphone track's codec
+	codecs       []webrtc.RTPCodecParameters // nil: chromeAudio
 	sent         atomic.Uint32
 	// tag is the To tag of the last call this browser answered.
 	tag string
@@ -55,6 +56,13 @@ func newJSBrowser(t testing.TB, g *gateway, user string) *jsBrowser {
 
 // newJSBrowserTrack is newJSBrowser with the microphone track in mime.
 func newJSBrowserTrack(t testing.TB, g *gateway, user, mime string) *jsBrowser {
+	t.Helper()
+	return newJSBrowserCodecs(t, g, user, mime, nil)
+}
+
+// newJSBrowserCodecs is newJSBrowserTrack with the browser's codec list
+// (nil: Chrome's).
+func newJSBrowserCodecs(t testing.TB, g *gateway, user, mime string, codecs []webrtc.RTPCodecParameters) *jsBrowser {
 	t.Helper()
 	d := websocket.Dialer{Subprotocols: []string{"sip"}, HandshakeTimeout: 3 * time.Second}
 	c, _, err := d.Dial("ws://"+g.http+"/ws", http.Header{"Origin": {"http://" + g.http}})
@@ -81,10 +89,19 @@ func newJSBrowserTrack(t testing.TB, g *gateway, user, mime string) *jsBrowser {
 			}
 		}
 	}()
-	b.mime = mime
+	b.mime, b.codecs = mime, codecs
 	b.pc, b.track = newPionBrowser(t, b)
 	t.Cleanup(func() { _ = b.pc.Close(); _ = c.Close() })
 	return b
+}
+
+// chromeAudio is what Chrome offers for audio, in its order.
+var chromeAudio = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeG722, ClockRate: 8000}, PayloadType: 9},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000}, PayloadType: 126},
 }
 
 // newPionBrowser builds a PeerConnection offering Chrome's audio codecs
@@ -92,13 +109,11 @@ func newJSBrowserTrack(t testing.TB, g *gateway, user, mime string) *jsBrowser {
 func newPionBrowser(t testing.TB, b *jsBrowser) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeG722, ClockRate: 8000}, PayloadType: 9},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000}, PayloadType: 126},
-	} {
+	codecs := b.codecs
+	if codecs == nil {
+		codecs = chromeAudio
+	}
+	for _, c := range codecs {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +130,11 @@ func newPionBrowser(t testing.TB, b *jsBrowser) (*webrtc.PeerConnection, *webrtc
 	if err != nil {
 		t.Fatal(err)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: b.mime, ClockRate: 8000}, "mic", "browser")
+	capability := webrtc.RTPCodecCapability{MimeType: b.mime, ClockRate: 8000}
+	if b.mime == webrtc.MimeTypeOpus {
+		capability = webrtc.RTPCodecCapability{MimeType: b.mime, ClockRate: 48000, Channels: 2}
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(capability, "mic", "browser")
 	if err != nil {
 		t.Fatal(err)
 	}

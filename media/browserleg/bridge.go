@@ -176,6 +176,11 @@ type Bridger struct {
 	cfgOnBrowserDigit          func(dtmf.Digit)
 	playing                    atomic.Bool
 
+	// Transcoding (bridgetranscode.go): nil while payloads pass untouched.
+	tc       atomic.Pointer[transcoding]
+	tcMu     sync.Mutex // serialises the playout tick with replacing tc
+	tickOnce sync.Once
+
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	endOnce sync.Once
@@ -192,6 +197,7 @@ type bridgeMaps struct {
 	clock uint32 // RTP clock rate of the phone's main format
 
 	phoneTE, browserTE teFormat
+	tc                 *transcoding // nil: passthrough
 }
 
 // Bridge starts forwarding between l and the phone on pair: RTP from the
@@ -238,6 +244,7 @@ func Bridge(l *Leg, pair *media.SocketPair, cfg BridgeConfig) *Bridger {
 	phone := append([]media.Codec(nil), cfg.PhoneCodecs...)
 	b.phone.Store(&phone)
 	b.remote.Store(&phoneRemote{signalled: unmapAP(cfg.PhoneRemote)})
+	b.mapsNow() // decides passthrough or transcoding before packets flow
 	sink := b.fromBrowser
 	b.sink = &sink
 	l.sink.Store(b.sink)
@@ -331,6 +338,7 @@ func (b *Bridger) Err() error {
 func (b *Bridger) Close() error {
 	b.finish(ErrClosed)
 	b.wg.Wait()
+	b.closeTranscoding()
 	// Leave the sockets usable for their owner.
 	b.pair.RTP.SetReadDeadline(time.Time{})
 	if b.pair.RTCP != nil {
@@ -387,6 +395,7 @@ func (b *Bridger) mapsNow() *bridgeMaps {
 	if len(*p) == 0 {
 		nm.phoneTE = nm.browserTE
 	}
+	nm.tc = b.transcoderFor(nm)
 	b.maps.Store(nm)
 	return nm
 }
@@ -453,6 +462,12 @@ func (b *Bridger) fromPhone(pkt []byte, src netip.AddrPort) {
 		binary.BigEndian.Uint32(pkt[4:8]), monoNow(), m.clock)
 	b.rxMu.Unlock()
 	b.phoneEvent(pkt, m)
+	if m.tc != nil {
+		if pkt[1]&0x7f != m.phoneTE.pt || !m.phoneTE.ok {
+			_ = m.tc.toBrowser.Push(pkt) // other payload types are skipped and counted
+		}
+		return
+	}
 	if !m.toBrowser.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
@@ -498,11 +513,21 @@ func (b *Bridger) fromBrowser(pkt []byte) {
 		b.active.Store(1)
 		return
 	}
+	if m.tc != nil {
+		b.active.Store(1)
+		_ = m.tc.toPhone.Push(pkt)
+		return
+	}
 	if !m.toPhone.rewrite(pkt) {
 		b.badPT.Add(1)
 		return
 	}
 	b.active.Store(1)
+	b.sendToPhone(pkt, m)
+}
+
+// sendToPhone stamps pkt into our stream to the phone and sends it.
+func (b *Bridger) sendToPhone(pkt []byte, m *bridgeMaps) {
 	dst := b.remote.Load().dest()
 	out := b.out
 	out.mu.Lock()

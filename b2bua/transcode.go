@@ -1,0 +1,60 @@
+package b2bua
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/callgate/callgate/media"
+)
+
+// Transcoding for browser calls: a browser that shares no codec with what
+// phones take (one that offers only Opus) is offered to the phone with
+// the codecs callgate can transcode to, and the bridge transcodes between
+// the browser's Opus and the phone's choice (GUIDE §4: only when there is
+// no common codec).
+
+// transcodeOffer is what callgate offers a phone on behalf of a browser it
+// transcodes for: G.711 both laws, G.722, and telephone-event/8000 (RFC
+// 4733 §7.1.1) with its usual number.
+var transcodeOffer = []media.Codec{
+	{PT: 0, Name: "PCMU", Clock: 8000, Channels: 1},
+	{PT: 8, Name: "PCMA", Clock: 8000, Channels: 1},
+	{PT: 9, Name: "G722", Clock: 8000, Channels: 1},
+	{PT: media.DefaultDTMFPayloadType, Name: "telephone-event", Clock: 8000, Channels: 1, Fmtp: "0-16"},
+}
+
+// browserTranscodeCodecs finds the browser's Opus and, with it,
+// telephone-event at Opus's clock (RFC 4733 §2.5.1.2); ok is false when
+// the browser offered no Opus.
+func browserTranscodeCodecs(browser []media.Codec) (audio media.Codec, dtmf *media.Codec, ok bool) {
+	for _, c := range browser {
+		if strings.EqualFold(c.Name, "opus") && c.Clock == 48000 {
+			audio, ok = c, true
+			break
+		}
+	}
+	if !ok {
+		return media.Codec{}, nil, false
+	}
+	for _, c := range browser {
+		if strings.EqualFold(c.Name, "telephone-event") && c.Clock == 48000 {
+			d := c
+			return audio, &d, true
+		}
+	}
+	return audio, nil, true
+}
+
+// codecNames lists formats for logs: "opus/48000 telephone-event/48000".
+func codecNames(cs []media.Codec) string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c.Name)
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(int(c.Clock)))
+	}
+	return b.String()
+}

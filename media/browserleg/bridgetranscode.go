@@ -1,0 +1,151 @@
+package browserleg
+
+import (
+	"strings"
+	"time"
+
+	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/codec"
+)
+
+// Transcoding across a bridge. When the browser's negotiated codec is not
+// the phone's (a browser that offered only Opus, a phone that takes only
+// PCMA), each direction goes through a codec.Transcoder: jitter buffer,
+// decode or conceal, resample, encode, on a 20 ms clock of the bridge's
+// own. Otherwise payloads pass untouched (GUIDE §4: transcode only when
+// there is no common codec). A renegotiation that changes either side's
+// codec switches between the two.
+
+// transcoding is the pair of transcoders for one combination of codecs.
+type transcoding struct {
+	browser, phone media.Codec // the two sides' main codecs, their own PTs
+	toPhone        *codec.Transcoder
+	toBrowser      *codec.Transcoder
+}
+
+// close frees both transcoders' codec state.
+func (t *transcoding) close() {
+	t.toPhone.Close()
+	t.toBrowser.Close()
+}
+
+// sameCodec reports whether two formats are the same encoding at the same
+// clock and payload type.
+func sameCodec(a, b media.Codec) bool {
+	return strings.EqualFold(a.Name, b.Name) && a.Clock == b.Clock && a.PT == b.PT
+}
+
+// transcoderFor returns the bridge's transcoding for the current codecs,
+// building or dropping it when they changed, or nil when payloads pass
+// untouched.
+func (b *Bridger) transcoderFor(m *bridgeMaps) *transcoding {
+	bc, pc := b.leg.Codec(), phoneMain(*m.phone)
+	if bc.Name == "" || pc.Name == "" || strings.EqualFold(bc.Name, pc.Name) && bc.Clock == pc.Clock {
+		b.setTranscoding(nil)
+		return nil
+	}
+	if t := b.tc.Load(); t != nil && sameCodec(t.browser, bc) && sameCodec(t.phone, pc) {
+		return t
+	}
+	t, err := newTranscoding(bc, pc)
+	if err != nil {
+		b.log.Warn("browserleg: cannot transcode", "browser", bc.Name, "phone", pc.Name, "err", err)
+		b.setTranscoding(nil)
+		return nil
+	}
+	b.log.Info("browserleg: transcoding", "browser", bc.Name, "phone", pc.Name)
+	b.setTranscoding(t)
+	b.startTicker()
+	return b.tc.Load()
+}
+
+// setTranscoding installs t (nil: passthrough) and frees the one before.
+func (b *Bridger) setTranscoding(t *transcoding) {
+	b.tcMu.Lock()
+	defer b.tcMu.Unlock()
+	old := b.tc.Swap(t)
+	if old != nil && old != t {
+		old.close()
+	}
+}
+
+// phoneMain is the phone's main (non telephone-event) codec.
+func phoneMain(codecs []media.Codec) media.Codec {
+	c, _, _ := mainCodec(codecs)
+	return c
+}
+
+// newTranscoding builds both directions between the two codecs.
+func newTranscoding(bc, pc media.Codec) (*transcoding, error) {
+	bcc, err := codec.ParseCodec(bc.Name)
+	if err != nil {
+		return nil, err
+	}
+	pcc, err := codec.ParseCodec(pc.Name)
+	if err != nil {
+		return nil, err
+	}
+	bf := codec.Format{Codec: bcc, PayloadType: bc.PT}
+	pf := codec.Format{Codec: pcc, PayloadType: pc.PT}
+	toPhone, err := codec.NewTranscoder(bf, pf, codec.TranscoderConfig{})
+	if err != nil {
+		return nil, err
+	}
+	toBrowser, err := codec.NewTranscoder(pf, bf, codec.TranscoderConfig{})
+	if err != nil {
+		toPhone.Close()
+		return nil, err
+	}
+	return &transcoding{browser: bc, phone: pc, toPhone: toPhone, toBrowser: toBrowser}, nil
+}
+
+// startTicker starts the 20 ms playout clock once.
+func (b *Bridger) startTicker() {
+	b.tickOnce.Do(func() {
+		if b.stopping() {
+			return
+		}
+		b.wg.Add(1)
+		go b.transcodeLoop()
+	})
+}
+
+// transcodeLoop plays one frame each way every 20 ms while transcoding.
+func (b *Bridger) transcodeLoop() {
+	defer b.wg.Done()
+	t := time.NewTicker(codec.FrameDuration)
+	defer t.Stop()
+	toPhone := make([]byte, rtpMTU)
+	toBrowser := make([]byte, rtpMTU)
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		b.tcMu.Lock()
+		tc := b.tc.Load()
+		if tc == nil {
+			b.tcMu.Unlock()
+			continue
+		}
+		n, err := tc.toPhone.Tick(toPhone)
+		if err == nil && n > 0 {
+			b.sendToPhone(toPhone[:n], b.mapsNow())
+		}
+		n, err = tc.toBrowser.Tick(toBrowser)
+		if err == nil && n > 0 {
+			if b.leg.WriteRTP(toBrowser[:n]) == nil {
+				b.phoneToBrowser.Add(1)
+			} else {
+				b.sendErr.Add(1)
+			}
+		}
+		b.tcMu.Unlock()
+	}
+}
+
+// closeTranscoding frees the codec state when the bridge stops.
+func (b *Bridger) closeTranscoding() {
+	b.setTranscoding(nil)
+}
