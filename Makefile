@@ -6,30 +6,34 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test deps vet lint web unit fuzz bench bench-calls build
+.PHONY: run test deps deps-build install-missing vet lint web unit fuzz bench bench-calls build
 
-run:
+run: deps-build
 	$(GO) run ./cmd/callgate
 
-build:
+build: deps-build
 	$(GO) build -o bin/callgate ./cmd/callgate
 
 test: deps vet lint web unit
 
-# Installs libopus (the Opus codec, linked through cgo) and the real SIP
-# peers the end-to-end tests drive.
-deps:
-	@missing=""; \
-	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
-	pkg-config --exists opus 2>/dev/null || missing="$$missing libopus-dev"; \
-	command -v sipp >/dev/null 2>&1 || missing="$$missing sip-tester"; \
+# Installs what building needs (libopus for the Opus codec, linked
+# through cgo) and, for the tests, the real SIP peers they drive.
+deps-build:
+	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v pkg-config >/dev/null 2>&1 || echo pkg-config) $$(pkg-config --exists opus 2>/dev/null || echo libopus-dev)"
+
+deps: deps-build
+	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v sipp >/dev/null 2>&1 || echo sip-tester)"
+
+# Installs the Debian packages in PKGS (as root), or says which to install.
+install-missing:
+	@missing="$$(echo $(PKGS))"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing:$$missing"; \
+			echo "installing: $$missing"; \
 			(apt-get install -y --no-install-recommends $$missing || \
 			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null; \
 		else \
-			echo "please install:$$missing (sudo apt-get install -y$$missing)"; exit 1; \
+			echo "please install: $$missing (sudo apt-get install -y $$missing)"; exit 1; \
 		fi; \
 	fi
 
