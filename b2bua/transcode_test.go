@@ -1,12 +1,15 @@
 package b2bua_test
 
 import (
+	"errors"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/callgate/callgate/media/codec"
+	"github.com/callgate/callgate/media/dtmf"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -148,4 +151,95 @@ func TestOpusBrowserCallsPCMAPhone(t *testing.T) {
 	}
 	alice.bye(res)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// rawTrack is a microphone track that sends packets with the payload type
+// they carry (pion's static tracks force the bound codec's), so Opus and
+// telephone-event/48000 travel on one stream as Chrome sends them.
+type rawTrack struct {
+	mu   sync.Mutex
+	w    webrtc.TrackLocalWriter
+	ssrc webrtc.SSRC
+}
+
+func (r *rawTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.w, r.ssrc = ctx.WriteStream(), ctx.SSRC()
+	for _, c := range ctx.CodecParameters() {
+		if c.MimeType == webrtc.MimeTypeOpus {
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+func (r *rawTrack) Unbind(webrtc.TrackLocalContext) error { return nil }
+func (r *rawTrack) ID() string                            { return "mic" }
+func (r *rawTrack) RID() string                           { return "" }
+func (r *rawTrack) StreamID() string                      { return "browser" }
+func (r *rawTrack) Kind() webrtc.RTPCodecType             { return webrtc.RTPCodecTypeAudio }
+
+func (r *rawTrack) write(h rtp.Header, payload []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w == nil {
+		return errors.New("track not bound")
+	}
+	h.Version, h.SSRC = 2, uint32(r.ssrc)
+	_, err := r.w.WriteRTP(&h, payload)
+	return err
+}
+
+func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
+	g := webrtcGateway(t)
+	bob := newDeskPhone(t, g, "1001")
+	bob.audio = "8 PCMA"
+	bob.register()
+	alice := newJSBrowserCodecs(t, g, "1000", webrtc.MimeTypeOpus, opusOnly)
+	raw := &rawTrack{}
+	if err := alice.pc.GetSenders()[0].ReplaceTrack(raw); err != nil {
+		t.Fatal(err)
+	}
+	res, _, _ := alice.invite("1001")
+	if res.StatusCode != 200 {
+		t.Fatalf("call: %s", res.StartLine())
+	}
+	alice.ack(res)
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
+
+	// Every key, 100 ms each at 48000 (4800 ticks), then 60 ms apart; a
+	// long press of 1.2 s (57600 ticks, within one 16-bit duration) last.
+	keys := "0123456789*#ABCD"
+	go func() {
+		seq, ts := uint16(0), uint32(48000)
+		for i := range keys {
+			code := dtmf.Code(i) // 0-15 map to 0-9 * # A-D (RFC 4733 §3.2)
+			length := 5
+			if i == len(keys)-1 {
+				length = 60
+			}
+			for p := 0; p < length+3; p++ {
+				ev := dtmf.Event{Code: code, Volume: 10, Duration: uint16(960 * min(p+1, length)), End: p >= length-1}
+				payload, _ := ev.MarshalBinary()
+				_ = raw.write(rtp.Header{PayloadType: 110, SequenceNumber: seq, Timestamp: ts, Marker: p == 0}, payload)
+				seq++
+				time.Sleep(20 * time.Millisecond)
+			}
+			ts += uint32(960 * (length + 4))
+		}
+	}()
+	got := phoneEvents(t, bob, 101, 8*time.Second)
+	var heard strings.Builder
+	for _, d := range got {
+		c, _ := d.Code.Digit()
+		heard.WriteByte(c)
+	}
+	if heard.String() != keys {
+		t.Fatalf("phone decoded %q, want %q exactly once each", heard.String(), keys)
+	}
+	if long := got[len(got)-1].Duration; long < 1150*time.Millisecond || long > 1250*time.Millisecond {
+		t.Fatalf("the long press lasted %v at the phone, want 1.2 s", long)
+	}
+	alice.bye(res)
 }

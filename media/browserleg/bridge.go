@@ -175,6 +175,8 @@ type Bridger struct {
 	reportBrowser              bool
 	cfgOnBrowserDigit          func(dtmf.Digit)
 	playing                    atomic.Bool
+	playerOnce                 sync.Once
+	presses                    chan pressReq
 
 	// Transcoding (bridgetranscode.go): nil while payloads pass untouched.
 	tc       atomic.Pointer[transcoding]

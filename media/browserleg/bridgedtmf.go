@@ -127,34 +127,65 @@ const (
 	EventsReport
 )
 
-// SendDigit plays one press into the phone's stream as RFC 4733 events at
-// the phone's telephone-event clock, on the bridge's SSRC with the
-// sequence numbers continuing the audio's (RFC 4733 §2.5.1). It returns at
-// once; the packets follow over the press's duration. It fails when the
-// phone negotiated no telephone-event or a press is still playing.
+// digitQueue bounds how many presses may wait to be played to the phone.
+const digitQueue = 32
+
+// pressReq is one press waiting to be played.
+type pressReq struct {
+	code dtmf.Code
+	d    time.Duration
+}
+
+// SendDigit queues one press to be played into the phone's stream as RFC
+// 4733 events at the phone's telephone-event clock, on the bridge's SSRC
+// with the sequence numbers continuing the audio's (RFC 4733 §2.5.1).
+// Presses play one after the other. It returns at once; it fails when the
+// phone negotiated no telephone-event or too many presses are waiting.
 func (b *Bridger) SendDigit(code dtmf.Code, d time.Duration) error {
-	m := b.mapsNow()
-	if !m.phoneTE.ok {
+	if b.stopping() {
+		return ErrClosed
+	}
+	if !b.mapsNow().phoneTE.ok {
 		return fmt.Errorf("%w: the phone negotiated no telephone-event", ErrNoTelephoneEvent)
 	}
-	if !b.playing.CompareAndSwap(false, true) {
-		return fmt.Errorf("%w: a press is still playing", ErrDigitBusy)
+	b.playerOnce.Do(func() {
+		b.presses = make(chan pressReq, digitQueue)
+		b.wg.Add(1)
+		go b.playPresses()
+	})
+	select {
+	case b.presses <- pressReq{code, d}:
+		return nil
+	default:
+		return fmt.Errorf("%w: %d presses waiting", ErrDigitBusy, digitQueue)
 	}
-	gen, err := dtmf.NewGenerator(dtmf.GeneratorConfig{ClockRate: int(m.phoneTE.clock)})
-	if err == nil {
-		err = gen.Start(code, d)
+}
+
+// playPresses plays queued presses in order until the bridge stops.
+func (b *Bridger) playPresses() {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case p := <-b.presses:
+			te := b.mapsNow().phoneTE
+			if !te.ok {
+				continue
+			}
+			gen, err := dtmf.NewGenerator(dtmf.GeneratorConfig{ClockRate: int(te.clock)})
+			if err == nil {
+				err = gen.Start(p.code, p.d)
+			}
+			if err != nil {
+				b.log.Warn("browserleg: DTMF press not played", "digit", p.code.String(), "err", err)
+				continue
+			}
+			b.playing.Store(true)
+			b.playDigit(gen, te)
+			b.playing.Store(false)
+		}
 	}
-	if err != nil {
-		b.playing.Store(false)
-		return err
-	}
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		defer b.playing.Store(false)
-		b.playDigit(gen, m.phoneTE)
-	}()
-	return nil
 }
 
 // playDigit sends the generator's packets at their times.

@@ -61,6 +61,6 @@ var (
 	// ErrNoTelephoneEvent means a digit was to be sent as RFC 4733 to a
 	// side that negotiated no telephone-event format.
 	ErrNoTelephoneEvent = errors.New("browserleg: no telephone-event negotiated")
-	// ErrDigitBusy means a digit was to be sent while another still plays.
-	ErrDigitBusy = errors.New("browserleg: digit still playing")
+	// ErrDigitBusy means too many digits are waiting to be played.
+	ErrDigitBusy = errors.New("browserleg: too many digits waiting")
 )
