@@ -42,15 +42,15 @@ type deskPhone struct {
 	// credentials).
 	authUser string
 	// audio is the phone's one audio format, "PT name"; "" is PCMU.
-	audio string
-	g        *gateway
-	ua       *sipgo.UserAgent
-	srv      *sipgo.Server
-	client   *sipgo.Client
-	addr     string
-	rtp      *net.UDPConn
-	dsc      *sipgo.DialogServerCache
-	dcc      *sipgo.DialogClientCache
+	audio  string
+	g      *gateway
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	client *sipgo.Client
+	addr   string
+	rtp    *net.UDPConn
+	dsc    *sipgo.DialogServerCache
+	dcc    *sipgo.DialogClientCache
 
 	mu        sync.Mutex
 	plan      answerPlan

@@ -42,7 +42,7 @@ type jsBrowser struct {
 	// had arrived when the 2xx came.
 	earlyAnswer  string
 	earlyPackets int
-	mime         string // the microphone track's codec
+	mime         string                      // the microphone track's codec
 	codecs       []webrtc.RTPCodecParameters // nil: chromeAudio
 	sent         atomic.Uint32
 	// tag is the To tag of the last call this browser answered.
