@@ -29,7 +29,9 @@ func (c *call) browserCallerOffer() ([]byte, error) {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
 	}
 	sipCodecs, err := media.SIPOfferCodecs(codecs)
-	if errors.Is(err, media.ErrNoCommonCodec) {
+	if _, _, ok := browserTranscodeCodecs(codecs); ok && c.s.cfg.Media.BrowserOpus {
+		sipCodecs, err, c.transcodeBrowser = transcodeOffer, nil, true
+	} else if errors.Is(err, media.ErrNoCommonCodec) {
 		if _, _, ok := browserTranscodeCodecs(codecs); ok {
 			c.log.Info("browser offers no codec phones take: transcoding", "browser", codecNames(codecs))
 			sipCodecs, err, c.transcodeBrowser = transcodeOffer, nil, true
@@ -87,6 +89,7 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
 	}
 	c.dtmfBridgeConfig(&bcfg)
+	c.phoneSide = phoneCodecs
 	c.bridge = browserleg.Bridge(leg, c.pairB, bcfg)
 	c.webrtcAnswer = []byte(answer)
 	c.log.Info("browser leg answered", "codec", audio.Name, "dtmf", dtmf != nil)
@@ -113,6 +116,16 @@ func (c *call) browserCalleeOffer(f *fork) ([]byte, error) {
 		}
 	}
 	codecs = append(codecs, passthrough...)
+	if c.s.cfg.Media.BrowserOpus {
+		// Opus toward the browser, the phone's own codec toward the phone.
+		leg, offer, err := c.s.webrtc.Offer(c.ctx, opusForBrowsers, &opusDTMF)
+		if err != nil {
+			return nil, fmt.Errorf("browser leg: %w", err)
+		}
+		f.bleg, f.transcode = leg, true
+		f.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
+		return []byte(offer), nil
+	}
 	leg, offer, err := c.s.webrtc.Offer(c.ctx, codecs, dtmf)
 	if err != nil {
 		return nil, fmt.Errorf("browser leg: %w", err)
@@ -149,11 +162,15 @@ func (c *call) browserCalleeAnswered(f *fork, answer []byte) ([]byte, error) {
 	if d, ok := c.bleg.DTMF(); ok {
 		used = append(used, d)
 	}
+	if f.transcode {
+		used = f.phoneCodecs // the bridge transcodes to the phone's codec
+	}
 	bcfg := browserleg.BridgeConfig{
 		PhoneRemote: remote.RTP, PhoneRTCP: remote.RTCP, PhoneCodecs: used,
 		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
 	}
 	c.dtmfBridgeConfig(&bcfg)
+	c.phoneSide = used
 	c.bridge = browserleg.Bridge(c.bleg, c.pairA, bcfg)
 	_, dir, _ := media.ParseCodecs(c.invite.Body())
 	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, c.pairA.Port, used, media.AnswerDirection(dir), &c.originA), nil

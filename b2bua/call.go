@@ -72,6 +72,9 @@ type call struct {
 	// transcodeBrowser: the calling browser shares no codec with phones;
 	// the phone is offered transcodeOffer and the bridge transcodes.
 	transcodeBrowser bool
+	// phoneSide is what the phone negotiated with the bridge (its payload
+	// numbers), offered again in re-INVITEs toward it.
+	phoneSide []media.Codec
 	bleg             *browserleg.Leg
 	bridge           *browserleg.Bridger
 	peerLeg          *browserleg.Leg // the callee browser in a browser-to-browser call

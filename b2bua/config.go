@@ -115,6 +115,11 @@ type MediaConfig struct {
 	// the phone negotiated them and SIP INFO otherwise; ModeRFC4733 and
 	// ModeInfo force one. Browsers always get INFO (GUIDE §4).
 	PhoneDTMF dtmf.Mode
+	// BrowserOpus puts Opus on browser legs even when the browser and the
+	// phone share a codec, transcoding to the phone's (for quality on
+	// lossy networks: Opus FEC and concealment). Off by default: shared
+	// codecs pass untouched.
+	BrowserOpus bool
 }
 
 // WebRTCConfig configures DTLS-SRTP media with browsers: one UDP socket

@@ -29,6 +29,9 @@ type fork struct {
 	// bleg is the WebRTC leg offered to a browser binding.
 	bleg        *browserleg.Leg
 	phoneCodecs []media.Codec
+	// transcode: the browser was offered Opus (Media.BrowserOpus) and the
+	// bridge transcodes to phoneCodecs.
+	transcode bool
 }
 
 // Timers of RFC 3261 §17.1.1.1.
@@ -512,7 +515,9 @@ func (c *call) fireAndForget(req *sip.Request, what string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
 		defer cancel()
 		res, err := c.s.client.Do(ctx, req, keep)
-		if err != nil {
+		if err != nil || res == nil {
+			// sipgo may end a transaction without an error or a response
+			// when the stack shuts down under it.
 			c.log.Debug(what+" got no answer", "error", err)
 			return
 		}

@@ -338,7 +338,7 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		offer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), dir, phoneOrigin)
+		offer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneOffer(used), dir, phoneOrigin)
 		return offer, func(phoneAnswer []byte) ([]byte, error) {
 			if remote, err := phoneRemote(phoneAnswer); err == nil {
 				c.movePhone(remote)
@@ -360,7 +360,7 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 			if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
 				return nil, err
 			}
-			return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneCodecs(used), media.AnswerDirection(dir), phoneOrigin), nil
+			return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneOffer(used), media.AnswerDirection(dir), phoneOrigin), nil
 		}, func() {
 			// The browser refused or never answered: without this the leg
 			// would stay in have-local-offer and refuse every later offer.
@@ -368,6 +368,16 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 				c.log.Warn("browser re-offer could not be withdrawn", "error", err)
 			}
 		}, nil
+}
+
+// phoneOffer is what the phone is offered again mid-call: what it
+// negotiated with the bridge, else the browser leg's formats mapped to the
+// phone's payload types.
+func (c *call) phoneOffer(used []media.Codec) []media.Codec {
+	if len(c.phoneSide) > 0 {
+		return c.phoneSide
+	}
+	return c.phoneCodecs(used)
 }
 
 // phoneCodecs maps the browser leg's formats to the phone's payload types.

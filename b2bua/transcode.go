@@ -58,3 +58,13 @@ func codecNames(cs []media.Codec) string {
 	}
 	return b.String()
 }
+
+// opusForBrowsers is what callgate offers a browser it transcodes for when
+// it calls the browser: Opus as browsers name it (RFC 7587 §7) and
+// telephone-event at Opus's clock.
+var opusForBrowsers = []media.Codec{
+	{PT: 111, Name: "opus", Clock: 48000, Channels: 2, Fmtp: "minptime=10;useinbandfec=1"},
+}
+
+// opusDTMF is telephone-event/48000 for Opus browser legs.
+var opusDTMF = media.Codec{PT: 110, Name: "telephone-event", Clock: 48000, Channels: 1, Fmtp: "0-16"}

@@ -1,13 +1,16 @@
 package b2bua_test
 
 import (
+	"context"
 	"errors"
 	"math"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/callgate/callgate/b2bua"
 	"github.com/callgate/callgate/media/codec"
 	"github.com/callgate/callgate/media/dtmf"
 	"github.com/pion/rtp"
@@ -62,93 +65,8 @@ func TestOpusBrowserCallsPCMAPhone(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
 
-	// Browser → phone: Opus 440 Hz becomes PCMA 440 Hz.
-	enc, err := codec.NewEncoder(codec.Opus, codec.EncoderConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	go func() {
-		pcm := make([]int16, 960)
-		buf := make([]byte, 1500)
-		for i := 0; i < 100; i++ {
-			for j := range pcm {
-				pcm[j] = int16(12000 * math.Sin(2*math.Pi*440*float64(i*960+j)/48000))
-			}
-			n, err := enc.Encode(pcm, buf)
-			if err != nil {
-				return
-			}
-			_ = alice.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(i), Timestamp: uint32(i * 960), SSRC: 0x0b05}, Payload: buf[:n]})
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	alaw, _ := codec.NewDecoder(codec.PCMA, codec.DecoderConfig{})
-	defer alaw.Close()
-	var heard []int16
-	frame := make([]int16, 160)
-	buf := make([]byte, 1500)
-	_ = bob.rtp.SetReadDeadline(time.Now().Add(6 * time.Second))
-	for got := 0; got < 80; {
-		n, _, err := bob.rtp.ReadFromUDP(buf)
-		if err != nil {
-			t.Fatalf("phone received %d transcoded packets: %v", got, err)
-		}
-		if buf[1]&0x7f != 8 {
-			continue
-		}
-		got++
-		m, err := alaw.Decode(buf[12:n], frame)
-		if err != nil {
-			t.Fatal(err)
-		}
-		heard = append(heard, frame[:m]...)
-	}
-	if f := dominantPCM(heard[len(heard)/2:], 8000, 440, 1000); f != 440 {
-		t.Fatalf("phone hears %v Hz, want 440", f)
-	}
-
-	// Phone → browser: PCMA 1000 Hz becomes Opus 1000 Hz.
-	dst := sdpTarget(t, inv.Body())
-	aenc, _ := codec.NewEncoder(codec.PCMA, codec.EncoderConfig{})
-	defer aenc.Close()
-	before, _ := alice.receivedAudio()
-	pcm := make([]int16, 160)
-	payload := make([]byte, 160)
-	for i := 0; i < 100; i++ {
-		for j := range pcm {
-			pcm[j] = int16(12000 * math.Sin(2*math.Pi*1000*float64(i*160+j)/8000))
-		}
-		n, _ := aenc.Encode(pcm, payload)
-		pkt := rtpPacket(uint16(i), 0x7777, payload[:n])
-		pkt[1] = 8
-		_, _ = bob.rtp.WriteToUDP(pkt, dst)
-		time.Sleep(20 * time.Millisecond)
-	}
-	eventually(t, 3*time.Second, "Opus at the browser", func() bool {
-		n, _ := alice.receivedAudio()
-		return n-before >= 80
-	})
-	dec, _ := codec.NewDecoder(codec.Opus, codec.DecoderConfig{})
-	defer dec.Close()
-	alice.mu.Lock()
-	pkts := append([]rtp.Packet(nil), alice.received[before:]...)
-	alice.mu.Unlock()
-	var out []int16
-	f48 := make([]int16, 5760)
-	for _, p := range pkts {
-		if p.PayloadType != 111 {
-			t.Fatalf("browser got payload type %d, want its Opus 111", p.PayloadType)
-		}
-		m, err := dec.Decode(p.Payload, f48)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, f48[:m]...)
-	}
-	if f := dominantPCM(out[len(out)/2:], 48000, 440, 1000); f != 1000 {
-		t.Fatalf("browser hears %v Hz, want 1000", f)
-	}
+	opusToneToPhone(t, alice, bob, codec.PCMA)
+	phoneToneToOpusBrowser(t, bob, alice, sdpTarget(t, inv.Body()), codec.PCMA)
 	alice.bye(res)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
@@ -242,4 +160,149 @@ func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
 		t.Fatalf("the long press lasted %v at the phone, want 1.2 s", long)
 	}
 	alice.bye(res)
+}
+
+// opusToneToPhone has the browser send 100 frames of Opus 440 Hz and
+// checks the phone hears 440 Hz in its codec c.
+func opusToneToPhone(t *testing.T, alice *jsBrowser, bob *deskPhone, c codec.Codec) {
+	t.Helper()
+	enc, err := codec.NewEncoder(codec.Opus, codec.EncoderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan struct{})
+	defer func() { <-sent; enc.Close() }()
+	go func() {
+		defer close(sent)
+		pcm := make([]int16, 960)
+		buf := make([]byte, 1500)
+		for i := 0; i < 100; i++ {
+			for j := range pcm {
+				pcm[j] = int16(12000 * math.Sin(2*math.Pi*440*float64(i*960+j)/48000))
+			}
+			n, err := enc.Encode(pcm, buf)
+			if err != nil {
+				return
+			}
+			_ = alice.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(i), Timestamp: uint32(i * 960), SSRC: 0x0b05}, Payload: buf[:n]})
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	dec, _ := codec.NewDecoder(c, codec.DecoderConfig{})
+	defer dec.Close()
+	var heard []int16
+	frame := make([]int16, 320)
+	buf := make([]byte, 1500)
+	_ = bob.rtp.SetReadDeadline(time.Now().Add(6 * time.Second))
+	for got := 0; got < 80; {
+		n, _, err := bob.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("phone received %d transcoded packets: %v", got, err)
+		}
+		if buf[1]&0x7f != staticPT(c) {
+			continue
+		}
+		got++
+		m, err := dec.Decode(buf[12:n], frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heard = append(heard, frame[:m]...)
+	}
+	if f := dominantPCM(heard[len(heard)/2:], float64(c.SampleRate()), 440, 1000); f != 440 {
+		t.Fatalf("phone hears %v Hz, want 440", f)
+	}
+}
+
+// phoneToneToOpusBrowser has the phone send 100 frames of 1000 Hz in its
+// codec c to dst and checks the browser hears 1000 Hz in Opus.
+func phoneToneToOpusBrowser(t *testing.T, bob *deskPhone, alice *jsBrowser, dst *net.UDPAddr, c codec.Codec) {
+	t.Helper()
+	enc, _ := codec.NewEncoder(c, codec.EncoderConfig{})
+	defer enc.Close()
+	before, _ := alice.receivedAudio()
+	pcm := make([]int16, c.FrameSamples())
+	payload := make([]byte, 400)
+	for i := 0; i < 100; i++ {
+		for j := range pcm {
+			pcm[j] = int16(12000 * math.Sin(2*math.Pi*1000*float64(i*len(pcm)+j)/float64(c.SampleRate())))
+		}
+		n, _ := enc.Encode(pcm, payload)
+		pkt := rtpPacket(uint16(i), 0x7777, payload[:n])
+		pkt[1] = staticPT(c)
+		_, _ = bob.rtp.WriteToUDP(pkt, dst)
+		time.Sleep(20 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "Opus at the browser", func() bool {
+		n, _ := alice.receivedAudio()
+		return n-before >= 80
+	})
+	dec, _ := codec.NewDecoder(codec.Opus, codec.DecoderConfig{})
+	defer dec.Close()
+	alice.mu.Lock()
+	pkts := append([]rtp.Packet(nil), alice.received[before:]...)
+	alice.mu.Unlock()
+	var out []int16
+	f48 := make([]int16, 5760)
+	for _, p := range pkts {
+		if p.PayloadType != 111 {
+			t.Fatalf("browser got payload type %d, want its Opus 111", p.PayloadType)
+		}
+		m, err := dec.Decode(p.Payload, f48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f48[:m]...)
+	}
+	if f := dominantPCM(out[len(out)/2:], 48000, 440, 1000); f != 1000 {
+		t.Fatalf("browser hears %v Hz, want 1000", f)
+	}
+}
+
+func TestBrowserOpusConfiguredTranscodesBothWays(t *testing.T) {
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.Media.BrowserOpus = true })
+	alice := newJSBrowserTrack(t, g, "1000", webrtc.MimeTypeOpus)
+	alice.register()
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+
+	// The phone (PCMU) calls the browser: the browser is offered Opus only.
+	type result struct {
+		code   int
+		err    error
+		answer []byte
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		sess, code, err := bob.call(ctx, "1000", bob.sdp(""))
+		var answer []byte
+		if err == nil && code == 200 {
+			err = sess.Ack(ctx)
+			answer = sess.InviteResponse.Body()
+		}
+		done <- result{code, err, answer}
+	}()
+	inv := alice.answerIncoming()
+	body := strings.ToLower(string(inv.Body()))
+	if !strings.Contains(body, "opus/48000") || strings.Contains(body, "pcmu") {
+		t.Fatalf("browser offer with browser Opus configured:\n%s", inv.Body())
+	}
+	r := wait(t, done, 5*time.Second, "the phone's call answered")
+	if r.err != nil || r.code != 200 {
+		t.Fatalf("phone call: %d %v", r.code, r.err)
+	}
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
+	if strings.Contains(strings.ToLower(string(r.answer)), "opus") {
+		t.Fatalf("phone was answered with Opus:\n%s", r.answer)
+	}
+	opusToneToPhone(t, alice, bob, codec.PCMU)
+	phoneToneToOpusBrowser(t, bob, alice, sdpTarget(t, r.answer), codec.PCMU)
+}
+
+// staticPT is a codec's static RTP payload type (RFC 3551 §6).
+func staticPT(c codec.Codec) uint8 {
+	pt, _ := c.StaticPayloadType()
+	return pt
 }

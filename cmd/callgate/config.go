@@ -96,6 +96,8 @@ type mediaConfig struct {
 	LatchAny          bool     `yaml:"latch_any"`
 	// PhoneDTMF is auto, rfc4733 or info.
 	PhoneDTMF string `yaml:"phone_dtmf"`
+	// BrowserOpus puts Opus on browser legs, transcoding to phones.
+	BrowserOpus bool `yaml:"browser_opus"`
 }
 
 type webrtcConfig struct {

@@ -221,6 +221,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 			InactivityTimeout: time.Duration(fc.Media.InactivityTimeout),
 			LatchAny:          fc.Media.LatchAny,
 			PhoneDTMF:         phoneDTMF(fc.Media.PhoneDTMF),
+			BrowserOpus:       fc.Media.BrowserOpus,
 		},
 		WS: wsgw.Config{
 			Path:           fc.WebSocket.Path,
