@@ -21,8 +21,13 @@ test: deps vet lint web unit
 deps-build:
 	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v pkg-config >/dev/null 2>&1 || echo pkg-config) $$(pkg-config --exists opus 2>/dev/null || echo libopus-dev)"
 
+# The browser end-to-end tests (webclient/e2e) drive Debian's Chromium and
+# Firefox ESR and talk to baresip as the desk phone, in network namespaces.
 deps: deps-build
-	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v sipp >/dev/null 2>&1 || echo sip-tester)"
+	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v sipp >/dev/null 2>&1 || echo sip-tester) \
+		$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v firefox-esr >/dev/null 2>&1 || echo firefox-esr) \
+		$$(command -v baresip >/dev/null 2>&1 || echo baresip-core) $$(command -v ip >/dev/null 2>&1 || echo iproute2)"
+	cd webclient/e2e && npm ci --no-audit --no-fund --loglevel=error
 
 # Installs the Debian packages in PKGS (as root), or says which to install.
 install-missing:

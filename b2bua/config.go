@@ -60,11 +60,12 @@ type AuthConfig struct {
 	// NonceTTL is how long a nonce stays fresh; default 5 minutes.
 	NonceTTL time.Duration
 	// Algorithms offered, one challenge each, in this order (RFC 8760 §2.3).
-	// Default MD5 then SHA-256: many desk phones and sipp read only the
-	// first challenge and implement only MD5, so SHA-256 first would lock
-	// them out; clients that pick the best algorithm they support still
-	// find SHA-256. WebSocket clients get the MD5 challenge alone (JsSIP and
-	// SIP.js keep the last challenge header and know only MD5).
+	// Default MD5 alone: Debian's baresip 1.0 (libre) fails outright on a
+	// 401 that also offers SHA-256, and sipp, JsSIP and SIP.js know only
+	// MD5. List SHA-256 (first or second) when every client copes; clients
+	// that pick the best algorithm they support then use it. WebSocket
+	// clients get the MD5 challenge alone either way (JsSIP and SIP.js keep
+	// the last challenge header).
 	Algorithms []sipauth.Algorithm
 	// MaxFailures is how many failed attempts a source may make for one
 	// user before it is answered 403 for BanTime; default 5.
@@ -170,7 +171,7 @@ func (c Config) withDefaults() Config {
 		c.Auth.Tokens.MaxLifetime = 24 * time.Hour
 	}
 	if len(c.Auth.Algorithms) == 0 {
-		c.Auth.Algorithms = []sipauth.Algorithm{sipauth.MD5, sipauth.SHA256}
+		c.Auth.Algorithms = []sipauth.Algorithm{sipauth.MD5}
 	}
 	if c.Auth.MaxFailures <= 0 {
 		c.Auth.MaxFailures = 5

@@ -44,6 +44,9 @@ func testLogger() *slog.Logger {
 func startGateway(t testing.TB, mod func(*b2bua.Config)) *gateway {
 	t.Helper()
 	cfg := b2bua.Config{Users: map[string]sipauth.Secret{}, Logger: testLogger(), DNSDial: noDNS}
+	// Both algorithms, so the tests exercise SHA-256 too; the default
+	// offers MD5 alone.
+	cfg.Auth.Algorithms = []sipauth.Algorithm{sipauth.MD5, sipauth.SHA256}
 	for u, p := range testUsers {
 		cfg.Users[u] = sipauth.Secret{Password: p}
 	}
