@@ -74,12 +74,12 @@ type call struct {
 	transcodeBrowser bool
 	// phoneSide is what the phone negotiated with the bridge (its payload
 	// numbers), offered again in re-INVITEs toward it.
-	phoneSide []media.Codec
-	bleg             *browserleg.Leg
-	bridge           *browserleg.Bridger
-	peerLeg          *browserleg.Leg // the callee browser in a browser-to-browser call
-	webrtcAnswer     []byte
-	phoneDTMF        dtmf.Mode // how digits reach the phone (resolved)
+	phoneSide    []media.Codec
+	bleg         *browserleg.Leg
+	bridge       *browserleg.Bridger
+	peerLeg      *browserleg.Leg // the callee browser in a browser-to-browser call
+	webrtcAnswer []byte
+	phoneDTMF    dtmf.Mode // how digits reach the phone (resolved)
 
 	closeCause      error       // why a closing call ends
 	closeTimer      *time.Timer // bounds stateClosing
