@@ -1,0 +1,163 @@
+// Command mediabench measures what relaying media costs callgate. It starts
+// a callgate binary on loopback, registers a SIP phone (sipgo over UDP,
+// plain RTP) and has simulated browsers (a gorilla WebSocket speaking SIP
+// as JsSIP does, and a pion PeerConnection with DTLS-SRTP) call it, N
+// calls at once. Every call carries G.711 µ-law both ways, 20 ms packets
+// with 160-byte payloads, senders spread evenly over the 20 ms period.
+//
+//	go run ./cmd/mediabench -calls 500
+//	go run ./cmd/mediabench -calls 100,250,500 -duration 20s -setup-rate 50
+//
+// For each count it starts a fresh gateway, sets the calls up at
+// -setup-rate, lets media run for a warm-up, then measures one window
+// (-duration): callgate's CPU (utime+stime from /proc, percent of one
+// core, and per 100 calls), callgate's resident memory growth per call
+// over its idle size, this program's own CPU, packets sent and received
+// per direction, loss, and one-way latency percentiles (every payload
+// carries its send time). A few plain UDP pairs inside this program, paced
+// the same way, give the loopback baseline, so "added" latency is what the
+// trip through callgate costs beyond it. Afterwards every call is hung up
+// with a BYE from the browser.
+//
+// b2p is browser → phone (SRTP in, RTP out of callgate), p2b the reverse.
+// All traffic stays on 127.0.0.1. -cpuprofile is passed to callgate's own
+// -cpuprofile flag; with several counts each gets the file name suffixed
+// with its count; -selfprofile profiles this program instead. Progress
+// goes to stderr, results to stdout.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command-line settings.
+type options struct {
+	counts        []int
+	duration      time.Duration
+	warmup        time.Duration
+	setupRate     float64
+	callgate      string
+	cpuProfile    string
+	baselinePairs int
+	log           *slog.Logger // progress
+	sipLog        *slog.Logger // the SIP stack's own logs
+}
+
+// profileFor is the CPU profile path for a step of n calls.
+func (o options) profileFor(n int) string {
+	if o.cpuProfile == "" || len(o.counts) < 2 {
+		return o.cpuProfile
+	}
+	ext := filepath.Ext(o.cpuProfile)
+	return strings.TrimSuffix(o.cpuProfile, ext) + "-" + strconv.Itoa(n) + ext
+}
+
+// parseCounts reads a comma list of positive call counts.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%w: bad call count %q", errUsage, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func main() {
+	var o options
+	calls := flag.String("calls", "100,250,500", "concurrent call counts to try, in order")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measurement window per count")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "media time before the window")
+	flag.Float64Var(&o.setupRate, "setup-rate", 50, "calls set up per second")
+	flag.StringVar(&o.callgate, "callgate", "", "callgate binary (default: build ./cmd/callgate)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "have callgate write a CPU profile to this `file`")
+	flag.IntVar(&o.baselinePairs, "baseline-pairs", 4, "plain UDP pairs for the loopback baseline")
+	timeout := flag.Duration("timeout", 10*time.Minute, "deadline for the whole run")
+	selfProfile := flag.String("selfprofile", "", "write this program's own CPU profile to `file`")
+	flag.Parse()
+	var err error
+	if o.counts, err = parseCounts(*calls); err != nil || o.setupRate <= 0 || o.duration <= 0 || o.baselinePairs <= 0 {
+		fmt.Fprintln(os.Stderr, "mediabench: bad flags:", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	o.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	o.sipLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	// sipgo's transport layer logs through the default logger.
+	slog.SetDefault(o.sipLog)
+
+	if *selfProfile != "" {
+		f, err := os.Create(*selfProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mediabench:", err)
+			os.Exit(2)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	_, err = run(ctx, o, os.Stdout)
+	cancel()
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mediabench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+// run builds callgate if needed, runs every count in order and prints a
+// line per count and the final table to out.
+func run(ctx context.Context, o options, out io.Writer) ([]stepResult, error) {
+	bin := o.callgate
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "mediabench-bin")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		o.log.Info("building callgate")
+		if bin, err = buildCallgate(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+	var results []stepResult
+	var firstErr error
+	for i, n := range o.counts {
+		if i > 0 {
+			// Let quarantined RTP ports and TIME_WAIT sockets settle.
+			if err := sleepCtx(ctx, time.Second); err != nil {
+				firstErr = err
+				break
+			}
+		}
+		o.log.Info("step", "calls", n)
+		r, err := runStep(ctx, o, bin, n)
+		if err != nil {
+			o.log.Error("step failed", "calls", n, "error", err)
+			firstErr = fmt.Errorf("%d calls: %w", n, err)
+			break
+		}
+		printStep(out, r)
+		results = append(results, r)
+	}
+	printTable(out, results)
+	return results, firstErr
+}
