@@ -341,6 +341,11 @@ func (b *Bridger) Close() error {
 	b.finish(ErrClosed)
 	b.wg.Wait()
 	b.closeTranscoding()
+	// A press still open at the end is reported with what was seen of it.
+	if b.phoneDigits != nil {
+		b.phoneDigits.flush()
+	}
+	b.browserDigits.flush()
 	// Leave the sockets usable for their owner.
 	b.pair.RTP.SetReadDeadline(time.Time{})
 	if b.pair.RTCP != nil {
