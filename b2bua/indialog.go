@@ -351,6 +351,10 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	phoneSide, err := c.phoneReofferCodecs(body, used)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	c.movePhone(remote)
 	offer, err := c.bleg.CreateReoffer(dir)
 	if err != nil {
@@ -360,7 +364,11 @@ func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byt
 			if err := c.bleg.SetAnswer(string(browserAnswer)); err != nil {
 				return nil, err
 			}
-			return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, c.phoneOffer(used), media.AnswerDirection(dir), phoneOrigin), nil
+			// The phone may have moved to another codec: the bridge then
+			// switches between passthrough and transcoding.
+			c.phoneSide = phoneSide
+			c.bridge.SetPhoneCodecs(phoneSide)
+			return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, phonePair.Port, phoneSide, media.AnswerDirection(dir), phoneOrigin), nil
 		}, func() {
 			// The browser refused or never answered: without this the leg
 			// would stay in have-local-offer and refuse every later offer.

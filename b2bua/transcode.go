@@ -1,6 +1,7 @@
 package b2bua
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -68,3 +69,46 @@ var opusForBrowsers = []media.Codec{
 
 // opusDTMF is telephone-event/48000 for Opus browser legs.
 var opusDTMF = media.Codec{PT: 110, Name: "telephone-event", Clock: 48000, Channels: 1, Fmtp: "0-16"}
+
+// phoneReofferCodecs picks, from a phone's re-offer, what callgate answers
+// it with (RFC 3264 §6.1: a subset of the offer, the offerer's numbers):
+// the browser leg's codec when the phone still offers it (payloads pass
+// untouched), else the first codec of the phone's that callgate can
+// transcode to, each with the phone's telephone-event/8000. A phone that
+// offers neither gets 488.
+func (c *call) phoneReofferCodecs(body []byte, browser []media.Codec) ([]media.Codec, error) {
+	peer, _, err := media.ParseCodecs(body)
+	if err != nil {
+		return nil, err
+	}
+	cur := browser[0]
+	pick := func(ok func(media.Codec) bool) []media.Codec {
+		for _, p := range peer {
+			if !ok(p) {
+				continue
+			}
+			out := []media.Codec{p}
+			for _, t := range peer {
+				if strings.EqualFold(t.Name, "telephone-event") && t.Clock == 8000 {
+					return append(out, t)
+				}
+			}
+			return out
+		}
+		return nil
+	}
+	if got := pick(func(p media.Codec) bool { return strings.EqualFold(p.Name, cur.Name) && p.Clock == cur.Clock }); got != nil {
+		return got, nil
+	}
+	if got := pick(func(p media.Codec) bool {
+		for _, t := range transcodeOffer[:3] {
+			if strings.EqualFold(p.Name, t.Name) && p.Clock == t.Clock {
+				return true
+			}
+		}
+		return false
+	}); got != nil {
+		return got, nil
+	}
+	return nil, fmt.Errorf("%w: phone re-offers %s", media.ErrNoCommonCodec, codecNames(peer))
+}

@@ -13,6 +13,8 @@ import (
 	"github.com/callgate/callgate/b2bua"
 	"github.com/callgate/callgate/media/codec"
 	"github.com/callgate/callgate/media/dtmf"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -305,4 +307,109 @@ func TestBrowserOpusConfiguredTranscodesBothWays(t *testing.T) {
 func staticPT(c codec.Codec) uint8 {
 	pt, _ := c.StaticPayloadType()
 	return pt
+}
+
+// phoneReinvite has the phone re-INVITE with its current SDP, lets the
+// browser answer callgate's re-offer, and returns the phone's answer.
+func phoneReinvite(t *testing.T, bob *deskPhone, alice *jsBrowser, dss *sipgo.DialogServerSession) *sip.Response {
+	t.Helper()
+	answered := make(chan *sip.Response, 1)
+	go func() {
+		req := sip.NewRequest(sip.INVITE, dss.InviteRequest.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(bob.sdp(""))
+		r, err := dss.Do(ctx10(t), req)
+		if err != nil {
+			r = nil
+		}
+		answered <- r
+	}()
+	reoffer := wait(t, alice.reqs, 3*time.Second, "re-INVITE at the browser")
+	alice.answerOffer(reoffer, "")
+	r := wait(t, answered, 3*time.Second, "answer to the phone's re-INVITE")
+	if r == nil || r.StatusCode != 200 {
+		t.Fatalf("phone re-INVITE: %v", r)
+	}
+	if ack := wait(t, alice.reqs, 2*time.Second, "ACK at the browser"); ack.Method != sip.ACK {
+		t.Fatalf("browser got %s, want ACK", ack.Method)
+	}
+	return r
+}
+
+func TestPhoneReinviteSwitchesBetweenPassthroughAndTranscoding(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	inv := wait(t, bob.invites, time.Second, "the INVITE")
+	toGateway := sdpTarget(t, inv.Body())
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
+
+	// The phone moves to PCMA, which the browser's PCMU leg does not have:
+	// callgate answers PCMA and transcodes.
+	bob.audio = "8 PCMA"
+	r := phoneReinvite(t, bob, alice, dss)
+	if body := string(r.Body()); !strings.Contains(body, "PCMA/8000") || strings.Contains(body, "PCMU") {
+		t.Fatalf("answer to a PCMA-only re-offer:\n%s", body)
+	}
+	go alice.sendTone(440, 100)
+	alaw, _ := codec.NewDecoder(codec.PCMA, codec.DecoderConfig{})
+	defer alaw.Close()
+	var heard []int16
+	frame := make([]int16, 160)
+	buf := make([]byte, 1500)
+	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for got := 0; got < 80; {
+		n, _, err := bob.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("phone got %d PCMA packets: %v", got, err)
+		}
+		if buf[1]&0x7f != 8 {
+			continue
+		}
+		got++
+		m, _ := alaw.Decode(buf[12:n], frame)
+		heard = append(heard, frame[:m]...)
+	}
+	if f := dominantPCM(heard[len(heard)/2:], 8000, 440, 1000); f != 440 {
+		t.Fatalf("phone hears %v Hz after moving to PCMA, want 440", f)
+	}
+	enc, _ := codec.NewEncoder(codec.PCMA, codec.EncoderConfig{})
+	defer enc.Close()
+	before, _ := alice.receivedAudio()
+	pcm := make([]int16, 160)
+	payload := make([]byte, 160)
+	for i := 0; i < 100; i++ {
+		for j := range pcm {
+			pcm[j] = int16(12000 * math.Sin(2*math.Pi*1000*float64(i*160+j)/8000))
+		}
+		enc.Encode(pcm, payload)
+		pkt := rtpPacket(uint16(2000+i), 0x7777, payload)
+		pkt[1] = 8
+		_, _ = bob.rtp.WriteToUDP(pkt, toGateway)
+		time.Sleep(20 * time.Millisecond)
+	}
+	eventually(t, 3*time.Second, "PCMU at the browser", func() bool {
+		n, _ := alice.receivedAudio()
+		return n-before >= 80
+	})
+	_, ulaw := alice.receivedAudio()
+	if f := dominantHz(ulaw[len(ulaw)-60*160:], 440, 1000); f != 1000 {
+		t.Fatalf("browser hears %v Hz from the PCMA phone, want 1000", f)
+	}
+
+	// Back to PCMU: passthrough again, payloads untouched.
+	bob.audio = ""
+	r = phoneReinvite(t, bob, alice, dss)
+	if !strings.Contains(string(r.Body()), "PCMU/8000") {
+		t.Fatalf("answer to a PCMU re-offer:\n%s", r.Body())
+	}
+	phoneToneToBrowser(t, bob, alice, toGateway, 0x8888)
+	alice.mu.Lock()
+	last := alice.received[len(alice.received)-1]
+	alice.mu.Unlock()
+	if want := ulawTone(1000, 160, 99*160); string(last.Payload) != string(want) {
+		t.Fatal("after moving back to PCMU the payload is no longer passed untouched")
+	}
+	alice.bye(res)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
