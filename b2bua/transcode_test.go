@@ -111,8 +111,12 @@ func (r *rawTrack) write(h rtp.Header, payload []byte) error {
 	return err
 }
 
-func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
-	g := webrtcGateway(t)
+// opusDigitCall sets up an Opus-only browser with a raw track calling a
+// PCMA phone on g, and starts sending every key as RFC 4733 at 48000:
+// 100 ms each, 60 ms apart, the last one a 1.2 s press (57600 ticks,
+// within one 16-bit duration).
+func opusDigitCall(t *testing.T, g *gateway) (*deskPhone, *jsBrowser, *sip.Response) {
+	t.Helper()
 	bob := newDeskPhone(t, g, "1001")
 	bob.audio = "8 PCMA"
 	bob.register()
@@ -127,16 +131,12 @@ func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
 	}
 	alice.ack(res)
 	eventually(t, 5*time.Second, "ICE and DTLS", func() bool { return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected })
-
-	// Every key, 100 ms each at 48000 (4800 ticks), then 60 ms apart; a
-	// long press of 1.2 s (57600 ticks, within one 16-bit duration) last.
-	keys := "0123456789*#ABCD"
 	go func() {
 		seq, ts := uint16(0), uint32(48000)
-		for i := range keys {
+		for i := range allKeys {
 			code := dtmf.Code(i) // 0-15 map to 0-9 * # A-D (RFC 4733 §3.2)
 			length := 5
-			if i == len(keys)-1 {
+			if i == len(allKeys)-1 {
 				length = 60
 			}
 			for p := 0; p < length+3; p++ {
@@ -149,17 +149,57 @@ func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
 			ts += uint32(960 * (length + 4))
 		}
 	}()
+	return bob, alice, res
+}
+
+// allKeys are the sixteen DTMF keys in event-code order.
+const allKeys = "0123456789*#ABCD"
+
+func TestOpusBrowserDigitsReachPhoneAt8000(t *testing.T) {
+	bob, alice, res := opusDigitCall(t, webrtcGateway(t))
 	got := phoneEvents(t, bob, 101, 8*time.Second)
 	var heard strings.Builder
 	for _, d := range got {
 		c, _ := d.Code.Digit()
 		heard.WriteByte(c)
 	}
-	if heard.String() != keys {
-		t.Fatalf("phone decoded %q, want %q exactly once each", heard.String(), keys)
+	if heard.String() != allKeys {
+		t.Fatalf("phone decoded %q, want %q exactly once each", heard.String(), allKeys)
 	}
 	if long := got[len(got)-1].Duration; long < 1150*time.Millisecond || long > 1250*time.Millisecond {
 		t.Fatalf("the long press lasted %v at the phone, want 1.2 s", long)
+	}
+	alice.bye(res)
+}
+
+func TestOpusBrowserDigitsReachInfoPhoneAsInfo(t *testing.T) {
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.Media.PhoneDTMF = dtmf.ModeInfo })
+	bob, alice, res := opusDigitCall(t, g)
+	var heard strings.Builder
+	var long time.Duration
+	for heard.Len() < len(allKeys) {
+		info := wait(t, bob.infos, 5*time.Second, "INFO "+string(allKeys[heard.Len()]))
+		code, dur, err := dtmf.ParseInfo(info.ContentType().Value(), info.Body())
+		if err != nil {
+			t.Fatalf("INFO body %q: %v", info.Body(), err)
+		}
+		c, _ := code.Digit()
+		heard.WriteByte(c)
+		long = dur
+	}
+	if heard.String() != allKeys {
+		t.Fatalf("phone got INFO %q, want %q", heard.String(), allKeys)
+	}
+	if long < 1150*time.Millisecond || long > 1250*time.Millisecond {
+		t.Fatalf("the long press's INFO says %v, want 1.2 s", long)
+	}
+	select {
+	case extra := <-bob.infos:
+		t.Fatalf("an extra INFO: %s", extra.Body())
+	case <-time.After(300 * time.Millisecond):
+	}
+	if ev := phoneEvents(t, bob, 101, 200*time.Millisecond); len(ev) != 0 {
+		t.Fatalf("an INFO phone got RFC 4733 events: %+v", ev)
 	}
 	alice.bye(res)
 }
