@@ -45,9 +45,7 @@ func newBaseline(n int, f *flow, wg *sync.WaitGroup) ([]*baselinePair, error) {
 				if err != nil {
 					return
 				}
-				if pl, ok := rtpPayload(buf[:n]); ok {
-					p.recv.onPayload(pl)
-				}
+				p.recv.onPacket(buf[:n])
 			}
 		}()
 	}
@@ -64,6 +62,9 @@ func (p *baselinePair) send(inWindow bool) {
 		p.flow.sent.Add(1)
 	}
 }
+
+// skip implements skipCounter.
+func (p *baselinePair) skip() { p.flow.skipped.Add(1) }
 
 // closeBaseline closes every pair's sockets, ending their receivers.
 func closeBaseline(ps []*baselinePair) {

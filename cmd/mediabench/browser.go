@@ -32,17 +32,38 @@ type browserEnv struct {
 	b2p     *flow // what browsers send
 	p2b     *flow // what browsers receive
 	timeout time.Duration
+	// audio is the microphone's codec; step its RTP timestamp step.
+	audio string
+	step  uint32
+	// tone, when set (-opus), holds the Opus frames every microphone
+	// sends in turn.
+	tone *transcodeMedia
 }
 
-// newBrowserEnv builds the shared pion API: PCMU and telephone-event
-// only, RTCP sender/receiver reports as the only interceptors (RFC 3550
-// §6.4), and ICE on loopback UDP4 only without mDNS.
-func newBrowserEnv(log *slog.Logger, g *gateway, b2p, p2b *flow) (*browserEnv, error) {
-	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
+// browserCodecs is what browsers offer: PCMU and telephone-event/8000,
+// or with opus set only Opus and telephone-event/48000 (a browser sharing
+// no codec with phones, so callgate must transcode).
+func browserCodecs(opus bool) []webrtc.RTPCodecParameters {
+	if opus {
+		return []webrtc.RTPCodecParameters{
+			{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: opusFmtp}, PayloadType: opusPT},
+			{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 48000, SDPFmtpLine: "0-16"}, PayloadType: opusDTMFPT},
+		}
+	}
+	return []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: pcmuPT},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: dtmfPT},
-	} {
+	}
+}
+
+// newBrowserEnv builds the shared pion API: the codecs of browserCodecs
+// (Opus when tone is set), RTCP sender/receiver reports as the only
+// interceptors (RFC 3550 §6.4), and ICE on loopback UDP4 only without
+// mDNS.
+func newBrowserEnv(log *slog.Logger, g *gateway, b2p, p2b *flow, tone *transcodeMedia) (*browserEnv, error) {
+	me := &webrtc.MediaEngine{}
+	codecs := browserCodecs(tone != nil)
+	for _, c := range codecs {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			return nil, err
 		}
@@ -67,12 +88,17 @@ func newBrowserEnv(log *slog.Logger, g *gateway, b2p, p2b *flow) (*browserEnv, e
 	if err != nil {
 		return nil, err
 	}
+	step := uint32(samplesPerPkt)
+	if tone != nil {
+		step = opusSamplesPerPkt
+	}
 	return &browserEnv{
 		log:  log,
 		api:  webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)),
 		cert: *cert, wsURL: g.wsURL, origin: "http://" + g.httpHost,
 		user: browserUser, pass: g.passwords[browserUser], callee: phoneUser,
 		b2p: b2p, p2b: p2b, timeout: 15 * time.Second,
+		audio: codecs[0].MimeType, step: step, tone: tone,
 	}, nil
 }
 
@@ -87,13 +113,14 @@ type micBinding struct {
 // so the pacer can write header and payload straight into SRTP without
 // the copying of pion's static tracks.
 type micTrack struct {
+	mime  string // the one codec it sends
 	bound atomic.Pointer[micBinding]
 }
 
-// Bind implements webrtc.TrackLocal, accepting PCMU only.
+// Bind implements webrtc.TrackLocal, accepting the track's codec only.
 func (t *micTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	for _, c := range ctx.CodecParameters() {
-		if strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU) {
+		if strings.EqualFold(c.MimeType, t.mime) {
 			t.bound.Store(&micBinding{w: ctx.WriteStream(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType)})
 			return c, nil
 		}
@@ -174,13 +201,12 @@ func (c *browserCall) readTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if err != nil {
 			return
 		}
-		if pl, ok := rtpPayload(buf[:n]); ok {
-			c.rx.onPayload(pl)
-		}
+		c.rx.onPacket(buf[:n])
 	}
 }
 
-// send implements pacedSender: one PCMU packet into SRTP.
+// send implements pacedSender: one packet into SRTP, marked PCMU or the
+// tone ring's next Opus frame (20 ms: the timestamp advances 960).
 func (c *browserCall) send(inWindow bool) {
 	b := c.mic.bound.Load()
 	if b == nil {
@@ -188,9 +214,15 @@ func (c *browserCall) send(inWindow bool) {
 	}
 	c.hdr.Version, c.hdr.PayloadType, c.hdr.SSRC = 2, b.pt, b.ssrc
 	c.hdr.SequenceNumber++
-	c.hdr.Timestamp += samplesPerPkt
-	stamp(c.payload[:], c.idx, monoNow(), inWindow)
-	if _, err := b.w.WriteRTP(&c.hdr, c.payload[:]); err != nil {
+	c.hdr.Timestamp += c.env.step
+	payload := c.payload[:]
+	if t := c.env.tone; t != nil {
+		payload = t.opus[c.frame]
+		c.frame = (c.frame + 1) % len(t.opus)
+	} else {
+		stamp(payload, c.idx, monoNow(), inWindow)
+	}
+	if _, err := b.w.WriteRTP(&c.hdr, payload); err != nil {
 		c.env.b2p.sendErrs.Add(1)
 		return
 	}
@@ -198,6 +230,9 @@ func (c *browserCall) send(inWindow bool) {
 		c.env.b2p.sent.Add(1)
 	}
 }
+
+// skip implements skipCounter.
+func (c *browserCall) skip() { c.env.b2p.skipped.Add(1) }
 
 // closePeer closes the PeerConnection and waits for the read loops.
 func (c *browserCall) closePeer() {

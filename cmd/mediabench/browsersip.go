@@ -35,6 +35,7 @@ type browserCall struct {
 	mic       micTrack
 	hdr       rtp.Header
 	payload   [payloadSize]byte
+	frame     int // next frame of the tone ring (-opus)
 	rx        receiver
 	connected chan struct{}
 	connOnce  sync.Once
@@ -55,6 +56,10 @@ func newBrowserCall(env *browserEnv, idx uint32) *browserCall {
 		callID: "mb-" + randHex(8), fromTag: randHex(5),
 		res: make(chan *sip.Response, 16), connected: make(chan struct{}), failed: make(chan struct{})}
 	c.rx.flow = env.p2b
+	c.mic.mime = env.audio
+	if env.tone != nil && idx < toneSampleStreams {
+		c.rx.sample = &toneSample{}
+	}
 	fillSilence(c.payload[:])
 	return c
 }

@@ -14,6 +14,8 @@ var (
 	errSDP = errors.New("mediabench: no audio address in SDP")
 	// errMedia means a PeerConnection did not connect.
 	errMedia = errors.New("mediabench: media did not connect")
+	// errNoOpus means -opus was asked of a binary built without libopus.
+	errNoOpus = errors.New("mediabench: -opus needs libopus: build with cgo (CGO_ENABLED=1) and libopus-dev installed")
 	// errUsage means a bad flag value.
 	errUsage = errors.New("mediabench: bad usage")
 )

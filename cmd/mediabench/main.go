@@ -2,8 +2,9 @@
 // a callgate binary on loopback, registers a SIP phone (sipgo over UDP,
 // plain RTP) and has simulated browsers (a gorilla WebSocket speaking SIP
 // as JsSIP does, and a pion PeerConnection with DTLS-SRTP) call it, N
-// calls at once. Every call carries G.711 µ-law both ways, 20 ms packets
-// with 160-byte payloads, senders spread evenly over the 20 ms period.
+// calls at once. By default every call carries G.711 µ-law both ways
+// (-opus below transcodes), 20 ms packets with 160-byte payloads, senders
+// spread evenly over the 20 ms period.
 //
 //	go run ./cmd/mediabench -calls 500
 //	go run ./cmd/mediabench -calls 100,250,500 -duration 20s -setup-rate 50
@@ -18,6 +19,23 @@
 // the same way, give the loopback baseline, so "added" latency is what the
 // trip through callgate costs beyond it. Afterwards every call is hung up
 // with a BYE from the browser.
+//
+// With -opus the browsers offer only Opus/48000/2 (payload type 111,
+// minptime=10;useinbandfec=1) and telephone-event/48000, so callgate
+// transcodes every packet both ways between Opus and the phone's PCMU.
+// Browsers send 20 ms Opus frames of a 440 Hz tone, the phone µ-law
+// frames of a 1000 Hz tone, both encoded once at start-up. Markers do not
+// survive transcoding, so receivers count the packets of the payload type
+// they expect (PCMU at the phone, Opus at the browser) inside the window;
+// loss compares them with the senders' 20 ms slots in the window, and
+// latency is not measured. The first packets of a few calls per direction
+// are decoded afterwards to check that the other side's tone dominates
+// (Goertzel), and the table gains "calls/core": the calls one core of
+// callgate would carry at the measured CPU per call. The window starts at
+// least 500 ms into every call. Needs callgate and this program built with
+// cgo and libopus.
+//
+//	go run ./cmd/mediabench -opus -calls 50,100 -duration 10s
 //
 // b2p is browser → phone (SRTP in, RTP out of callgate), p2b the reverse.
 // All traffic stays on 127.0.0.1. -cpuprofile is passed to callgate's own
@@ -51,8 +69,10 @@ type options struct {
 	callgate      string
 	cpuProfile    string
 	baselinePairs int
-	log           *slog.Logger // progress
-	sipLog        *slog.Logger // the SIP stack's own logs
+	opus          bool            // -opus: browsers offer Opus only
+	tone          *transcodeMedia // the -opus tone rings, set by run
+	log           *slog.Logger    // progress
+	sipLog        *slog.Logger    // the SIP stack's own logs
 }
 
 // profileFor is the CPU profile path for a step of n calls.
@@ -86,6 +106,7 @@ func main() {
 	flag.StringVar(&o.callgate, "callgate", "", "callgate binary (default: build ./cmd/callgate)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "have callgate write a CPU profile to this `file`")
 	flag.IntVar(&o.baselinePairs, "baseline-pairs", 4, "plain UDP pairs for the loopback baseline")
+	flag.BoolVar(&o.opus, "opus", false, "browsers offer only Opus: callgate transcodes Opus⇄PCMU on every call")
 	timeout := flag.Duration("timeout", 10*time.Minute, "deadline for the whole run")
 	selfProfile := flag.String("selfprofile", "", "write this program's own CPU profile to `file`")
 	flag.Parse()
@@ -126,6 +147,13 @@ func main() {
 // run builds callgate if needed, runs every count in order and prints a
 // line per count and the final table to out.
 func run(ctx context.Context, o options, out io.Writer) ([]stepResult, error) {
+	if o.opus {
+		tone, err := newTranscodeMedia()
+		if err != nil {
+			return nil, err
+		}
+		o.tone = tone
+	}
 	bin := o.callgate
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "mediabench-bin")
@@ -158,6 +186,6 @@ func run(ctx context.Context, o options, out io.Writer) ([]stepResult, error) {
 		printStep(out, r)
 		results = append(results, r)
 	}
-	printTable(out, results)
+	printTable(out, results, o.opus)
 	return results, firstErr
 }

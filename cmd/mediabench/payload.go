@@ -91,6 +91,10 @@ type rtpPacer struct {
 	seq  uint16
 	ts   uint32
 	call uint32
+	// ring, when set, holds payloadSize-byte frames sent in turn instead
+	// of marked silence (-opus).
+	ring  [][]byte
+	frame int
 }
 
 // newRTPPacer prepares a PCMU stream with ssrc for call.
@@ -104,12 +108,18 @@ func newRTPPacer(call, ssrc uint32) *rtpPacer {
 }
 
 // next advances sequence number and timestamp, stamps the send time now
-// and returns the packet to write at once.
+// (or copies in the ring's next frame) and returns the packet to write at
+// once.
 func (p *rtpPacer) next(inWindow bool) []byte {
 	p.seq++
 	p.ts += samplesPerPkt
 	binary.BigEndian.PutUint16(p.buf[2:4], p.seq)
 	binary.BigEndian.PutUint32(p.buf[4:8], p.ts)
+	if p.ring != nil {
+		copy(p.buf[rtpHeaderSize:], p.ring[p.frame])
+		p.frame = (p.frame + 1) % len(p.ring)
+		return p.buf[:]
+	}
 	stamp(p.buf[rtpHeaderSize:], p.call, monoNow(), inWindow)
 	return p.buf[:]
 }

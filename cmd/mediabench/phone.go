@@ -17,7 +17,8 @@ import (
 
 // phone is a SIP desk phone on 127.0.0.1: a sipgo UA over UDP registered
 // at the gateway that answers every INVITE at once with PCMU on a fresh
-// RTP socket of its own.
+// RTP socket of its own. With tone set (-opus) it sends a tone instead of
+// marked silence and keeps samples of the first calls for the tone check.
 type phone struct {
 	log    *slog.Logger
 	ua     *sipgo.UserAgent
@@ -29,6 +30,7 @@ type phone struct {
 	user   string
 	pass   string
 	flow   *flow // browser → phone
+	tone   *transcodeMedia
 	// onCall is told of every new call (seq counts from 1) as it is
 	// answered, so its RTP can start at once as a real phone's does.
 	onCall func(c *phoneCall, seq int64)
@@ -59,8 +61,8 @@ type phoneCall struct {
 }
 
 // newPhone starts the phone's SIP stack on a loopback UDP socket; onCall
-// may be nil.
-func newPhone(log *slog.Logger, gw, user, pass string, b2p, p2b *flow, onCall func(*phoneCall, int64)) (*phone, error) {
+// and tone may be nil.
+func newPhone(log *slog.Logger, gw, user, pass string, b2p, p2b *flow, onCall func(*phoneCall, int64), tone *transcodeMedia) (*phone, error) {
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("mediabench-phone"))
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func newPhone(log *slog.Logger, gw, user, pass string, b2p, p2b *flow, onCall fu
 		return nil, err
 	}
 	p := &phone{log: log, ua: ua, srv: srv, client: client, sipPC: pc, addr: addr, gw: gw, user: user, pass: pass,
-		flow: b2p, onCall: onCall, calls: map[string]*phoneCall{}}
+		flow: b2p, tone: tone, onCall: onCall, calls: map[string]*phoneCall{}}
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) { p.onInvite(req, tx, p2b) })
 	srv.OnAck(func(*sip.Request, sip.ServerTransaction) { p.acks.Add(1) })
 	srv.OnBye(p.onBye)
@@ -195,6 +197,12 @@ func (p *phone) newCall(req *sip.Request, idx uint32, p2b *flow) (*phoneCall, er
 		c.pacer.buf[1] = byte(offer.pcmu)
 	}
 	c.rx.flow = p.flow
+	if p.tone != nil {
+		c.pacer.ring = p.tone.pcmu
+		if idx <= toneSampleStreams {
+			c.rx.sample = &toneSample{}
+		}
+	}
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); c.read() }()
 	return c, nil
@@ -208,9 +216,7 @@ func (c *phoneCall) read() {
 		if err != nil {
 			return
 		}
-		if pl, ok := rtpPayload(buf[:n]); ok {
-			c.rx.onPayload(pl)
-		}
+		c.rx.onPacket(buf[:n])
 	}
 }
 
@@ -228,6 +234,9 @@ func (c *phoneCall) send(inWindow bool) {
 		c.out.sent.Add(1)
 	}
 }
+
+// skip implements skipCounter.
+func (c *phoneCall) skip() { c.out.skipped.Add(1) }
 
 // close releases the call's RTP socket.
 func (c *phoneCall) close() { c.once.Do(func() { _ = c.conn.Close() }) }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callgate/callgate/media/codec"
 )
 
 // stepResult is what one concurrent-call count measured.
@@ -34,6 +36,11 @@ type stepResult struct {
 	rtcDrops   int64 // of those, on callgate's shared WebRTC socket
 	hungUp     int   // BYEs answered 200 by callgate
 	phoneByes  int64 // BYEs of those calls that reached the phone
+
+	// -opus: callgate transcoded every call.
+	transcoded         bool
+	toneB2P, toneP2B   toneCheck // what the phones and browsers heard
+	worstB2P, worstP2B float64   // lowest per-stream share of the window's ticks received
 }
 
 // rssPerCall is callgate's resident memory growth per call in KiB.
@@ -52,6 +59,16 @@ func (r stepResult) cpuPer100() float64 {
 	return r.gwCPU / float64(r.up) * 100
 }
 
+// callsPerCore is how many such calls one core of callgate would carry
+// at the measured CPU per call: 100 / (cpu%/100 calls) × 100; 0 when
+// nothing was measured.
+func (r stepResult) callsPerCore() float64 {
+	if c := r.cpuPer100(); c > 0 {
+		return 100 / c * 100
+	}
+	return 0
+}
+
 // stepEnv is everything one step owns; close releases it all.
 type stepEnv struct {
 	log      *slog.Logger
@@ -68,13 +85,24 @@ type stepEnv struct {
 // runStep starts a fresh gateway, holds n calls through it with media
 // both ways, measures one window and hangs everything up.
 func runStep(ctx context.Context, o options, bin string, n int) (stepResult, error) {
-	res := stepResult{calls: n}
+	res := stepResult{calls: n, transcoded: o.tone != nil}
 	dir, err := os.MkdirTemp("", "mediabench")
 	if err != nil {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
 	s := &stepEnv{log: o.log}
+	// window is set while the measurement window runs.
+	var window atomic.Bool
+	warmup := o.warmup
+	if o.tone != nil {
+		// Transcoded media is counted by payload type at the receivers.
+		s.b2p.byPT = &ptCount{pt: pcmuPT, window: &window}
+		s.p2b.byPT = &ptCount{pt: opusPT, window: &window}
+		// The window starts no earlier than 500 ms into every call, past
+		// the transcoders' jitter buffers filling up.
+		warmup = max(warmup, minOpusWarmup)
+	}
 	s.gw, err = startGateway(ctx, bin, dir, o.profileFor(n))
 	if err != nil {
 		return res, err
@@ -89,7 +117,7 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 	wb, wp := newWheel(n), newWheel(n+o.baselinePairs)
 	offset := func(i, of int64) time.Duration { return time.Duration(i) * packetPeriod / time.Duration(of) }
 	s.ph, err = newPhone(o.sipLog, s.gw.sipUDP, phoneUser, s.gw.passwords[phoneUser], &s.b2p, &s.p2b,
-		func(c *phoneCall, seq int64) { wp.add(packetPeriod/2+offset(seq-1, int64(n)), c) })
+		func(c *phoneCall, seq int64) { wp.add(packetPeriod/2+offset(seq-1, int64(n)), c) }, o.tone)
 	if err != nil {
 		return res, err
 	}
@@ -105,7 +133,7 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 	for k, b := range s.base {
 		wp.add(packetPeriod/4+offset(int64(k), int64(len(s.base))), b)
 	}
-	if s.env, err = newBrowserEnv(o.log, s.gw, &s.b2p, &s.p2b); err != nil {
+	if s.env, err = newBrowserEnv(o.log, s.gw, &s.b2p, &s.p2b, o.tone); err != nil {
 		return res, err
 	}
 	defer s.closeCalls()
@@ -117,12 +145,11 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 		return res, err
 	}
 
-	var window atomic.Bool
 	stop := make(chan struct{})
 	var pacers sync.WaitGroup
 	t0 := time.Now()
 	setupBudget := time.Duration(float64(n)/o.setupRate*float64(time.Second)) + 2*s.env.timeout
-	until := t0.Add(setupBudget + o.warmup + o.duration + 30*time.Second)
+	until := t0.Add(setupBudget + warmup + o.duration + 30*time.Second)
 	for _, w := range []*wheel{wb, wp} {
 		pacers.Add(1)
 		go func() { defer pacers.Done(); w.run(t0, until, stop, &window) }()
@@ -149,8 +176,8 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 		return res, fmt.Errorf("%w: phone holds %d calls, browsers %d", errSIP, len(phoneCalls), len(up))
 	}
 
-	o.log.Info("media flowing, warming up", "warmup", o.warmup)
-	if err := sleepCtx(ctx, o.warmup); err != nil {
+	o.log.Info("media flowing, warming up", "warmup", warmup)
+	if err := sleepCtx(ctx, warmup); err != nil {
 		return res, err
 	}
 	sb, sp := silentStreams(up, phoneCalls)
@@ -202,6 +229,9 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 	res.b2p, res.p2b, res.base = s.b2p.result(), s.p2b.result(), s.baseFlow.result()
 	res.lagB2P, res.lagP2B = time.Duration(wb.lagMax.Load()), time.Duration(wp.lagMax.Load())
 	res.skipB2P, res.skipP2B = wb.skipped.Load(), wp.skipped.Load()
+	if res.transcoded {
+		s.checkTranscoded(&res, phoneCalls, up)
+	}
 
 	o.log.Info("hanging up", "calls", len(up))
 	byes0 := s.ph.byes.Load()
@@ -212,6 +242,37 @@ func runStep(ctx context.Context, o options, bin string, n int) (stepResult, err
 	}
 	res.phoneByes = s.ph.byes.Load() - byes0
 	return res, nil
+}
+
+// minOpusWarmup is the shortest warm-up of the -opus mode: the first
+// 500 ms of each call, while the transcoders' jitter buffers fill, stay
+// out of the window. (Its end lies before the hang-up anyway.)
+const minOpusWarmup = 500 * time.Millisecond
+
+// checkTranscoded fills in the -opus figures: each stream's share of the
+// window's 20 ms ticks, and the tone check on the sampled streams (the
+// phones must hear the browsers' tone through PCMU, the browsers the
+// phone's through Opus).
+func (s *stepEnv) checkTranscoded(res *stepResult, phones []*phoneCall, browsers []*browserCall) {
+	ticks := float64(res.window) / float64(packetPeriod)
+	var prx, brx []*receiver
+	var ps, bs []*toneSample
+	for _, c := range phones {
+		prx = append(prx, &c.rx)
+		if c.rx.sample != nil {
+			ps = append(ps, c.rx.sample)
+		}
+	}
+	for _, c := range browsers {
+		brx = append(brx, &c.rx)
+		if c.rx.sample != nil {
+			bs = append(bs, c.rx.sample)
+		}
+	}
+	res.worstB2P, res.worstP2B = worstStream(prx, ticks), worstStream(brx, ticks)
+	res.toneB2P = checkTone(ps, codec.PCMU, browserToneHz)
+	res.toneP2B = checkTone(bs, codec.Opus, phoneToneHz)
+	s.log.Info("tone check", "phones", res.toneB2P.String(), "browsers", res.toneP2B.String())
 }
 
 // setupCalls places n calls at most rate per second, with a bounded

@@ -12,6 +12,12 @@ type pacedSender interface {
 	send(inWindow bool)
 }
 
+// skipCounter is a pacedSender told of each packet the wheel skipped for
+// it inside the window.
+type skipCounter interface {
+	skip()
+}
+
 // minSlot bounds how often a wheel wakes: senders whose offsets fall in
 // the same slot are sent back to back (each packet still carries its own
 // send time, so latency is exact).
@@ -100,7 +106,13 @@ func (w *wheel) run(start, until time.Time, stop <-chan struct{}, window *atomic
 		if lag > packetPeriod {
 			for behind := int64(lag / w.width); behind > 0 && k+1 < maxTicks; behind-- {
 				if in {
-					w.skipped.Add(int64(len(w.slot(k % n))))
+					ss := w.slot(k % n)
+					w.skipped.Add(int64(len(ss)))
+					for _, s := range ss {
+						if sc, ok := s.(skipCounter); ok {
+							sc.skip()
+						}
+					}
 				}
 				k++
 			}
