@@ -147,7 +147,7 @@ func (c *call) onRequest(in *inbound) {
 		c.end(cause)
 	case sip.OPTIONS:
 		in.reply(c.s, 200, "OK", nil, "", allowHeader())
-	case sip.INVITE, sip.UPDATE, sip.INFO:
+	case sip.INVITE, sip.UPDATE, sip.INFO, sip.REFER, sip.NOTIFY:
 		c.forwardMidCall(l, in)
 	default:
 		in.reply(c.s, 405, "", nil, "", allowHeader())
@@ -173,7 +173,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		return
 	}
 	// RFC 3261 §14.2: one offer/answer at a time; a crossing request gets 491.
-	if c.pending != nil && req.Method != sip.INFO {
+	if c.pending != nil && offerMethod(req.Method) {
 		in.reply(c.s, 491, "", nil, "", sip.NewHeader("Retry-After", "1"))
 		return
 	}
@@ -187,7 +187,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	offerIn := false
 	var answer func([]byte) ([]byte, error)
 	var failed func()
-	if req.Method != sip.INFO && isSDP(body, ctype) {
+	if offerMethod(req.Method) && isSDP(body, ctype) {
 		sdp, ans, fail, err := c.midCallOffer(from, body)
 		if err != nil {
 			c.log.Warn("mid-call offer refused", "method", string(req.Method), "error", err)
@@ -198,6 +198,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	}
 	// Session-Expires and Min-SE are negotiated per leg (RFC 4028) and are
 	// deliberately not copied across.
+	c.copyTransferHeaders(req, out)
 	if len(body) > 0 {
 		out.AppendHeader(sip.NewHeader("Content-Type", ctype))
 		out.SetBody(body)
@@ -205,7 +206,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		out.SetBody(nil)
 	}
 	p := &reinvite{from: from, to: to, in: in, out: out, method: method, offerIn: offerIn, answer: answer, failed: failed}
-	if req.Method != sip.INFO {
+	if offerMethod(req.Method) {
 		c.pending = p
 	}
 	tx, err := c.s.client.TransactionRequest(c.ctx, out, keep)
@@ -250,7 +251,7 @@ func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
 	}
 	code := res.StatusCode
 	body, ctype := res.Body(), contentType(res)
-	if p.method != sip.INFO && isSDP(body, ctype) && code < 300 {
+	if offerMethod(p.method) && isSDP(body, ctype) && code < 300 {
 		answer := p.answer
 		if answer == nil {
 			answer = func(b []byte) ([]byte, error) { return c.anchorFrom(legSide(c, p.to), b) }

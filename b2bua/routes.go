@@ -9,7 +9,7 @@ import (
 
 // allowedMethods lists the methods this server handles, for Allow headers
 // (RFC 3261 §20.5).
-var allowedMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.REGISTER, sip.OPTIONS, sip.INFO, sip.UPDATE}
+var allowedMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.REGISTER, sip.OPTIONS, sip.INFO, sip.UPDATE, sip.REFER, sip.NOTIFY}
 
 // supportedOptions are the option tags we implement (RFC 3261 §19.2):
 // path (RFC 3327) and outbound (RFC 5626) for registrations.
@@ -36,6 +36,8 @@ func (s *Server) routes() {
 	s.sip.OnBye(s.handle(s.handleInDialog))
 	s.sip.OnInfo(s.handle(s.handleInDialog))
 	s.sip.OnUpdate(s.handle(s.handleInDialog))
+	s.sip.OnRefer(s.handle(s.handleInDialog))
+	s.sip.OnNotify(s.handle(s.handleInDialog))
 	s.sip.OnCancel(s.handle(s.handleStrayCancel))
 	s.sip.OnNoRoute(s.handle(s.handleNoRoute))
 }
