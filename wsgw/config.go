@@ -35,10 +35,11 @@ type Config struct {
 
 	// AllowedOrigins lists the browser origins allowed to connect, as full
 	// origins such as "https://example.com" (scheme and host compared
-	// case-insensitively, default ports made explicit). Empty means same host
-	// only: the Origin's host:port must equal the request's Host. The entry
-	// "*" allows any origin. Requests without an Origin header (non-browser
-	// SIP clients) are always allowed.
+	// case-insensitively, default ports made explicit), besides the same
+	// host, which is always allowed: an Origin whose host:port equals the
+	// request's Host (the gateway's own pages). The entry "*" allows any
+	// origin. Requests without an Origin header (non-browser SIP clients)
+	// are always allowed.
 	AllowedOrigins []string
 
 	// ReadLimit is the maximum size of one received message in bytes.

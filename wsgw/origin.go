@@ -160,11 +160,6 @@ func newOriginPolicy(list []string) (p originPolicy, bad []string) {
 	return p, bad
 }
 
-// sameHostOnly reports whether the policy is the default "same host" rule.
-func (p originPolicy) sameHostOnly() bool {
-	return !p.any && len(p.allowed) == 0
-}
-
 // allow reports whether a request with Origin header value originHdr and
 // Host header reqHost may be upgraded. An empty originHdr means the header
 // was absent (a non-browser client) and is always allowed: RFC 6455 §10.2
@@ -180,10 +175,11 @@ func (p originPolicy) allow(originHdr, reqHost string) bool {
 	if !ok {
 		return false
 	}
-	if !p.sameHostOnly() {
-		_, ok := p.allowed[o.String()]
-		return ok
+	if _, ok := p.allowed[o.String()]; ok {
+		return true
 	}
+	// The gateway's own pages are always allowed: listing embedding sites
+	// must not lock out the dialer callgate serves itself.
 	host, port, ok := splitRequestHost(reqHost)
 	if !ok {
 		return false

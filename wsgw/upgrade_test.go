@@ -130,7 +130,7 @@ func TestUpgradeOrigin(t *testing.T) {
 		{"listed", []string{"https://phone.example.com"}, func(string) string { return "https://Phone.Example.com" }, http.StatusSwitchingProtocols},
 		{"listed default port", []string{"https://phone.example.com"}, func(string) string { return "https://phone.example.com:443" }, http.StatusSwitchingProtocols},
 		{"listed wrong scheme", []string{"https://phone.example.com"}, func(string) string { return "http://phone.example.com" }, http.StatusForbidden},
-		{"list excludes same host", []string{"https://phone.example.com"}, func(a string) string { return "http://" + a }, http.StatusForbidden},
+		{"list keeps same host", []string{"https://phone.example.com"}, func(a string) string { return "http://" + a }, http.StatusSwitchingProtocols},
 		{"star", []string{"*"}, func(string) string { return "https://anything.example" }, http.StatusSwitchingProtocols},
 		{"star null", []string{"*"}, func(string) string { return "null" }, http.StatusSwitchingProtocols},
 	}

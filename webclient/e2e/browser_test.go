@@ -205,10 +205,14 @@ type page struct {
 }
 
 // open loads url in a new tab called name; with cg it waits for the
-// page's window.cg API.
-func (b *browser) open(t *testing.T, name, url string, cg bool) *page {
+// page's window.cg API. The scripts at the init paths run in the page
+// before its own.
+func (b *browser) open(t *testing.T, name, url string, cg bool, init ...string) *page {
 	t.Helper()
-	b.must(t, 30*time.Second, map[string]any{"op": "open", "page": name, "url": url, "cg": cg}, nil)
+	if init == nil {
+		init = []string{}
+	}
+	b.must(t, 30*time.Second, map[string]any{"op": "open", "page": name, "url": url, "cg": cg, "init": init}, nil)
 	return &page{b: b, name: name}
 }
 
@@ -235,6 +239,41 @@ func (p *page) callErr(t *testing.T, timeout time.Duration, fn string, args ...a
 func (p *page) screenshot(t *testing.T, path string) {
 	t.Helper()
 	p.b.must(t, 15*time.Second, map[string]any{"op": "screenshot", "page": p.name, "path": path}, nil)
+}
+
+// screenshotOf saves the element matching the CSS selector as a PNG.
+func (p *page) screenshotOf(t *testing.T, selector, path string) {
+	t.Helper()
+	p.b.must(t, 15*time.Second, map[string]any{"op": "screenshot", "page": p.name, "path": path, "selector": selector}, nil)
+}
+
+// click clicks the element whose data-testid is id with the mouse, inside
+// open shadow roots too (Chromium only).
+func (p *page) click(t *testing.T, id string) {
+	t.Helper()
+	p.b.must(t, 15*time.Second, map[string]any{"op": "click", "page": p.name, "selector": fmt.Sprintf("[data-testid=%q]", id)}, nil)
+}
+
+// press presses one key ("Tab", "Enter", "Escape", "Control+A") on the
+// focused element (Chromium only).
+func (p *page) press(t *testing.T, key string) {
+	t.Helper()
+	p.b.must(t, 5*time.Second, map[string]any{"op": "press", "page": p.name, "key": key}, nil)
+}
+
+// typeText types text key by key into the focused element (Chromium only).
+func (p *page) typeText(t *testing.T, text string) {
+	t.Helper()
+	p.b.must(t, 10*time.Second, map[string]any{"op": "type", "page": p.name, "text": text}, nil)
+}
+
+// close closes the tab; a failure is only logged, so that close can run
+// in a deferred clean-up.
+func (p *page) close(t *testing.T) {
+	t.Helper()
+	if _, err := p.b.do(t, 10*time.Second, map[string]any{"op": "close", "page": p.name}); err != nil {
+		t.Logf("closing tab %s: %v", p.name, err)
+	}
 }
 
 // axeViolation is one axe-core rule the page breaks.

@@ -8,13 +8,21 @@
 //   {"browser": "chromium"|"firefox", "executablePath", "userDataDir",
 //    "args": [...] (Chromium), "prefs": {...} (Firefox), "axePath"}
 // Commands: {"id", "op", ...}
-//   open       {page, url, cg}        new tab named page; cg: wait for window.cg
+//   open       {page, url, cg, init}  new tab named page; init: scripts (paths)
+//                                     run before the page's own; cg: wait for
+//                                     window.cg
 //   eval       {page, fn, args}       await window.cg[fn](...args)
-//   screenshot {page, path}
+//   click      {page, selector}       a real mouse click on the element (CSS
+//                                     selectors reach into open shadow roots)
+//   press      {page, key}            one key press, e.g. "Tab", "Enter"
+//   type       {page, text}           key presses for each character
+//   screenshot {page, path, selector} the page, or one element of it
 //   axe        {page}                 axe-core violations on the page
 //   close      {page}
 //   quit                              close the browser and exit
+// click, press and type are for Chromium (playwright-core) only.
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 
 const opts = JSON.parse(process.argv[2] || '{}');
 const log = (...a) => process.stderr.write('driver: ' + a.join(' ') + '\n');
@@ -68,11 +76,15 @@ function pageOf(name) {
 
 // Both libraries take one argument after the function: pass an array.
 const ops = {
-  async open({ page, url, cg }) {
+  async open({ page, url, cg, init }) {
     const p = await browser.newPage();
     p.on('console', (m) => log(`[${page}] console.${m.type()}: ${m.text()}`));
     p.on('pageerror', (e) => log(`[${page}] page error: ${e}`));
     p.setDefaultTimeout(30000);
+    for (const path of init || []) {
+      if (typeof p.addInitScript === 'function') await p.addInitScript({ path });
+      else await p.evaluateOnNewDocument(readFileSync(path, 'utf8'));
+    }
     await p.goto(url, { waitUntil: 'load' });
     pages.set(page, p);
     // Polled rather than waitForFunction, whose arguments differ between
@@ -93,8 +105,22 @@ const ops = {
       [fn, args || []],
     );
   },
-  async screenshot({ page, path }) {
-    await pageOf(page).screenshot({ path, fullPage: true });
+  async click({ page, selector }) {
+    await pageOf(page).locator(selector).click({ timeout: 10000 });
+    return true;
+  },
+  async press({ page, key }) {
+    await pageOf(page).keyboard.press(key);
+    return true;
+  },
+  async type({ page, text }) {
+    await pageOf(page).keyboard.type(text, { delay: 20 });
+    return true;
+  },
+  async screenshot({ page, path, selector }) {
+    const p = pageOf(page);
+    if (selector) await p.locator(selector).screenshot({ path, timeout: 10000 });
+    else await p.screenshot({ path, fullPage: true });
     return { path };
   },
   async axe({ page }) {

@@ -210,8 +210,8 @@ func TestBrowserPhoneCalls(t *testing.T) {
 	})
 
 	t.Run("e_dialer_page_accessibility", func(t *testing.T) {
-		// callgate's own page (the web dialer once it lands) served from
-		// the binary: it must load and pass axe-core's serious rules.
+		// callgate's own page served from the binary, before sign-in: it
+		// must load and pass axe-core's serious rules.
 		p := br.open(t, "dialer", dialer+"/", false)
 		var serious []string
 		for _, v := range p.axe(t) {
@@ -227,6 +227,17 @@ func TestBrowserPhoneCalls(t *testing.T) {
 		}
 		p.screenshot(t, c.shot(t, "e-dialer-page.png"))
 	})
+
+	// callgate's own dialer page and its <callgate-dialer>, in Chromium,
+	// with the baresip phone.
+	dl := &dialerLab{c: c, br: br, g: g, ph: ph, base: dialer, probe: probePath(www)}
+	t.Run("f_dialer_calls_phone", dl.callsPhone)
+	t.Run("g_phone_calls_dialer", dl.phoneCalls)
+	t.Run("h_dialer_keyboard_only", dl.keyboardOnly)
+	t.Run("i_dialer_tokens", dl.tokens)
+	if dl.main != nil {
+		dl.main.close(t)
+	}
 
 	js.call(t, 10*time.Second, nil, "stop")
 	t.Logf("whole end-to-end run: %v", time.Since(began).Round(time.Millisecond))

@@ -121,7 +121,7 @@ func buildPages(t *testing.T, e *env, dir string) string {
 	}
 	// npm links the native binary (or a Node.js shim for it) here.
 	esbuild := filepath.Join(e.e2eDir, "node_modules", ".bin", "esbuild")
-	for _, p := range []string{"jssip", "sipjs"} {
+	for _, p := range []string{"jssip", "sipjs", "dialer-probe"} {
 		cmd := exec.Command(esbuild, filepath.Join("pages", p+".js"), "--bundle", "--format=iife",
 			"--target=chrome110,firefox115", "--log-level=warning", "--outfile="+filepath.Join(www, p+".bundle.js"))
 		cmd.Dir = e.e2eDir

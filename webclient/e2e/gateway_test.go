@@ -18,7 +18,12 @@ var users = map[string]string{
 	"1001": "e2e-phone-pw",   // the baresip desk phone
 	"1002": "e2e-sipjs-pw",   // the SIP.js page
 	"1003": "e2e-firefox-pw", // the Firefox page
+	"1004": "e2e-dialer-pw",  // callgate's own dialer page
 }
+
+// tokenSecret is callgate's auth.token_secret: the key a web site's backend
+// signs short-lived dialer credentials with.
+const tokenSecret = "e2e-token-secret-0123456789"
 
 const (
 	httpPort  = 8080  // callgate's web dialer and WebSocket
@@ -45,10 +50,14 @@ func startGateway(t *testing.T, bin, dir string, l *lab) *gateway {
 	fmt.Fprintf(&b, "domain: %q\ndata_dir: %q\n", ip, filepath.Join(dir, "data"))
 	fmt.Fprintf(&b, "listen:\n  sip_udp: \"%s:5060\"\n  sip_tcp: \"%s:5060\"\n  http: \"%s:%d\"\n  webrtc: \"%s:%d\"\n", ip, ip, ip, httpPort, ip, webrtcUDP)
 	// The test pages come from another port of the gateway's host.
-	fmt.Fprintf(&b, "websocket:\n  allowed_origins: [\"http://%s:%d\"]\n", ip, pagePort)
-	// Authentication as callgate's defaults have it: baresip 1.0 (libre)
-	// fails a REGISTER with ENOSYS when a 401 also offers SHA-256 (RFC
-	// 8760), so the default must stay MD5 alone.
+	// callgate's own page ("/") needs its origin listed too: with a
+	// non-empty list, wsgw no longer allows the same host by itself.
+	fmt.Fprintf(&b, "websocket:\n  allowed_origins: [\"http://%s:%d\", \"http://%s:%d\"]\n", ip, pagePort, ip, httpPort)
+	// Authentication as callgate's defaults have it, plus token
+	// credentials: baresip 1.0 (libre) fails a REGISTER with ENOSYS when a
+	// 401 also offers SHA-256 (RFC 8760), so the default must stay MD5
+	// alone.
+	fmt.Fprintf(&b, "auth:\n  token_secret: %q\n", tokenSecret)
 	b.WriteString("users:\n")
 	for _, u := range sortedKeys(users) {
 		fmt.Fprintf(&b, "  - name: %q\n    password: %q\n", u, users[u])

@@ -70,17 +70,30 @@ func newLab(t *testing.T) *lab {
 
 // inNetns runs f on an OS thread switched into network namespace ns, so
 // that sockets f opens belong to that namespace (and keep belonging to it
-// when used from other goroutines). The thread is never returned to the
-// scheduler: it ends with the goroutine.
+// when used from other goroutines). The thread then goes back to the test's
+// own namespace and returns to the scheduler; only if that fails does it
+// stay locked, which ends it with the goroutine.
+//
+// Ending threads is not harmless here: processes started with Pdeathsig
+// (startProc) get SIGKILL when the thread that forked them ends, and any
+// thread may have forked one. An earlier version always ended the thread
+// and so now and then killed callgate right after its start.
 func inNetns(ns string, f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		// No UnlockOSThread: a goroutine that exits locked takes its
-		// thread, now in another namespace, with it.
+		self := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
+		orig, err := syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- fmt.Errorf("open own netns: %w", err)
+			runtime.UnlockOSThread()
+			return
+		}
+		defer syscall.Close(orig)
 		fd, err := syscall.Open("/var/run/netns/"+ns, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		if err != nil {
 			errc <- fmt.Errorf("open netns %s: %w", ns, err)
+			runtime.UnlockOSThread()
 			return
 		}
 		err = unix.Setns(fd, unix.CLONE_NEWNET)
@@ -88,11 +101,17 @@ func inNetns(ns string, f func() error) error {
 			err = sameNetns(fd)
 		}
 		_ = syscall.Close(fd)
-		if err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
+		if err == nil {
+			err = f()
+		} else {
+			err = fmt.Errorf("setns %s: %w", ns, err)
 		}
-		errc <- f()
+		// Back to where the thread came from; a thread that cannot get
+		// back stays locked and ends with this goroutine.
+		if unix.Setns(orig, unix.CLONE_NEWNET) == nil && sameNetns(orig) == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
 	}()
 	return <-errc
 }

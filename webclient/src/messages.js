@@ -117,7 +117,10 @@ export function callEnd(e) {
     case Causes.REJECTED:
       if (e.direction === 'in' && e.originator === 'local') return info('declined', 'Call declined.');
       if (code === 403) {
-        return error('forbidden', e.token ? 'Your access does not allow calling this number.' : 'The gateway does not allow this call.');
+        // Not "forbidden": that code means a refused sign-in, and pages
+        // send the user back to their sign-in form on it.
+        const number = e.peer ? ` ${e.peer}` : ' this number';
+        return error('not-allowed', e.token ? `Your access does not allow calling${number}.` : `The gateway does not allow calling${number}.`);
       }
       return error('rejected', `${who} declined the call.`);
     case Causes.NO_ANSWER:

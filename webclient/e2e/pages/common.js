@@ -54,6 +54,14 @@ export function attachRemote(stream) {
   analyser = null;
 }
 
+/** listenTo analyses stream, which something else in the page already
+ * plays (the dialer element's own <audio>), without playing it again. */
+export function listenTo(stream) {
+  if (remoteStream === stream) return;
+  remoteStream = stream || null;
+  analyser = null;
+}
+
 /** detachRemote stops the remote audio after a call. */
 export function detachRemote() {
   const el = document.getElementById('remote');
@@ -175,8 +183,10 @@ async function toneByRecorder(ms) {
   };
 }
 
-/** rtpStats sums getStats() for pc: inbound and outbound audio RTP, the
- * codec in use and the selected candidate pair's state. */
+/** rtpStats sums getStats() for pc (an RTCPeerConnection, or anything
+ * with a getStats() that may resolve to null, such as <callgate-dialer>):
+ * inbound and outbound audio RTP, the codec in use and the peer
+ * connection's state. */
 export async function rtpStats(pc) {
   const out = {
     packetsReceived: 0,
@@ -186,10 +196,14 @@ export async function rtpStats(pc) {
     packetsSent: 0,
     bytesSent: 0,
     codec: '',
-    connectionState: pc ? pc.connectionState : 'none',
+    connectionState: pc ? pc.connectionState || '' : 'none',
   };
   if (!pc) return out;
   const report = await pc.getStats();
+  if (!report) {
+    out.connectionState = 'none';
+    return out;
+  }
   const codecs = {};
   report.forEach((s) => {
     if (s.type === 'codec') codecs[s.id] = s.mimeType;
