@@ -29,13 +29,10 @@ func (c *call) browserCallerOffer() ([]byte, error) {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
 	}
 	sipCodecs, err := media.SIPOfferCodecs(codecs)
-	if _, _, ok := browserTranscodeCodecs(codecs); ok && c.s.cfg.Media.BrowserOpus {
-		sipCodecs, err, c.transcodeBrowser = transcodeOffer, nil, true
-	} else if errors.Is(err, media.ErrNoCommonCodec) {
-		if _, _, ok := browserTranscodeCodecs(codecs); ok {
-			c.log.Info("browser offers no codec phones take: transcoding", "browser", codecNames(codecs))
-			sipCodecs, err, c.transcodeBrowser = transcodeOffer, nil, true
-		}
+	if opus, opusDTMF, ok := browserTranscodeCodecs(codecs); ok && (c.s.cfg.Media.BrowserOpus || errors.Is(err, media.ErrNoCommonCodec)) {
+		c.log.Info("transcoding for the browser", "browser", media.CodecNames(codecs), "configured", c.s.cfg.Media.BrowserOpus)
+		sipCodecs, err = transcodeOffer, nil
+		c.browserOpus, c.browserOpusDTMF = &opus, opusDTMF
 	}
 	if err != nil {
 		return nil, withStatus(488, "", fmt.Errorf("%w: browser offer: %w", ErrMedia, err))
@@ -71,9 +68,8 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 	// The browser's own payload numbers for the chosen formats, or its
 	// Opus when the bridge transcodes.
 	bAudio, bDTMF := matchBrowserPT(c.sipCodecs, audio, dtmf)
-	if c.transcodeBrowser {
-		browser, _, _ := media.ParseCodecs(c.invite.Body())
-		bAudio, bDTMF, _ = browserTranscodeCodecs(browser)
+	if c.browserOpus != nil {
+		bAudio, bDTMF = *c.browserOpus, c.browserOpusDTMF
 	}
 	leg, answer, err := c.s.webrtc.Answer(c.ctx, string(c.invite.Body()), bAudio, bDTMF)
 	if err != nil {

@@ -69,9 +69,11 @@ type call struct {
 	// WebRTC browser, bridged to the phone's plain RTP socket pair.
 	browserCaller bool
 	sipCodecs     []media.Codec // offered to the phone for a browser caller
-	// transcodeBrowser: the calling browser shares no codec with phones;
-	// the phone is offered transcodeOffer and the bridge transcodes.
-	transcodeBrowser bool
+	// browserOpus is the calling browser's Opus (and telephone-event at
+	// its clock) when the bridge transcodes for it: it shares no codec with
+	// phones, or Media.BrowserOpus asks for Opus; the phone is offered
+	// transcodeOffer.
+	browserOpus, browserOpusDTMF *media.Codec
 	// phoneSide is what the phone negotiated with the bridge (its payload
 	// numbers), offered again in re-INVITEs toward it.
 	phoneSide    []media.Codec

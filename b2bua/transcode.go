@@ -2,7 +2,6 @@ package b2bua
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/callgate/callgate/media"
@@ -44,20 +43,6 @@ func browserTranscodeCodecs(browser []media.Codec) (audio media.Codec, dtmf *med
 		}
 	}
 	return audio, nil, true
-}
-
-// codecNames lists formats for logs: "opus/48000 telephone-event/48000".
-func codecNames(cs []media.Codec) string {
-	var b strings.Builder
-	for i, c := range cs {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(c.Name)
-		b.WriteByte('/')
-		b.WriteString(strconv.Itoa(int(c.Clock)))
-	}
-	return b.String()
 }
 
 // opusForBrowsers is what callgate offers a browser it transcodes for when
@@ -110,5 +95,5 @@ func (c *call) phoneReofferCodecs(body []byte, browser []media.Codec) ([]media.C
 	}); got != nil {
 		return got, nil
 	}
-	return nil, fmt.Errorf("%w: phone re-offers %s", media.ErrNoCommonCodec, codecNames(peer))
+	return nil, fmt.Errorf("%w: phone re-offers %s", media.ErrNoCommonCodec, media.CodecNames(peer))
 }

@@ -230,6 +230,13 @@ func opusToneToPhone(t *testing.T, alice *jsBrowser, bob *deskPhone, c codec.Cod
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
+	phoneHears(t, bob, c, 440)
+}
+
+// phoneHears decodes 80 packets of codec c at the phone and checks freq
+// (440 or 1000 Hz) dominates.
+func phoneHears(t *testing.T, bob *deskPhone, c codec.Codec, freq float64) {
+	t.Helper()
 	dec, _ := codec.NewDecoder(c, codec.DecoderConfig{})
 	defer dec.Close()
 	var heard []int16
@@ -239,7 +246,7 @@ func opusToneToPhone(t *testing.T, alice *jsBrowser, bob *deskPhone, c codec.Cod
 	for got := 0; got < 80; {
 		n, _, err := bob.rtp.ReadFromUDP(buf)
 		if err != nil {
-			t.Fatalf("phone received %d transcoded packets: %v", got, err)
+			t.Fatalf("phone received %d %v packets: %v", got, c, err)
 		}
 		if buf[1]&0x7f != staticPT(c) {
 			continue
@@ -251,8 +258,26 @@ func opusToneToPhone(t *testing.T, alice *jsBrowser, bob *deskPhone, c codec.Cod
 		}
 		heard = append(heard, frame[:m]...)
 	}
-	if f := dominantPCM(heard[len(heard)/2:], float64(c.SampleRate()), 440, 1000); f != 440 {
-		t.Fatalf("phone hears %v Hz, want 440", f)
+	if f := dominantPCM(heard[len(heard)/2:], float64(c.SampleRate()), 440, 1000); f != freq {
+		t.Fatalf("phone hears %v Hz, want %v", f, freq)
+	}
+}
+
+// phoneSendsTone has the phone send 100 frames of freq in codec c to dst.
+func phoneSendsTone(bob *deskPhone, dst *net.UDPAddr, c codec.Codec, freq float64) {
+	enc, _ := codec.NewEncoder(c, codec.EncoderConfig{})
+	defer enc.Close()
+	pcm := make([]int16, c.FrameSamples())
+	payload := make([]byte, 400)
+	for i := 0; i < 100; i++ {
+		for j := range pcm {
+			pcm[j] = int16(12000 * math.Sin(2*math.Pi*freq*float64(i*len(pcm)+j)/float64(c.SampleRate())))
+		}
+		n, _ := enc.Encode(pcm, payload)
+		pkt := rtpPacket(uint16(3000+i), 0x7777, payload[:n])
+		pkt[1] = staticPT(c)
+		_, _ = bob.rtp.WriteToUDP(pkt, dst)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -260,21 +285,8 @@ func opusToneToPhone(t *testing.T, alice *jsBrowser, bob *deskPhone, c codec.Cod
 // codec c to dst and checks the browser hears 1000 Hz in Opus.
 func phoneToneToOpusBrowser(t *testing.T, bob *deskPhone, alice *jsBrowser, dst *net.UDPAddr, c codec.Codec) {
 	t.Helper()
-	enc, _ := codec.NewEncoder(c, codec.EncoderConfig{})
-	defer enc.Close()
 	before, _ := alice.receivedAudio()
-	pcm := make([]int16, c.FrameSamples())
-	payload := make([]byte, 400)
-	for i := 0; i < 100; i++ {
-		for j := range pcm {
-			pcm[j] = int16(12000 * math.Sin(2*math.Pi*1000*float64(i*len(pcm)+j)/float64(c.SampleRate())))
-		}
-		n, _ := enc.Encode(pcm, payload)
-		pkt := rtpPacket(uint16(i), 0x7777, payload[:n])
-		pkt[1] = staticPT(c)
-		_, _ = bob.rtp.WriteToUDP(pkt, dst)
-		time.Sleep(20 * time.Millisecond)
-	}
+	phoneSendsTone(bob, dst, c, 1000)
 	eventually(t, 3*time.Second, "Opus at the browser", func() bool {
 		n, _ := alice.receivedAudio()
 		return n-before >= 80
@@ -392,42 +404,9 @@ func TestPhoneReinviteSwitchesBetweenPassthroughAndTranscoding(t *testing.T) {
 		t.Fatalf("answer to a PCMA-only re-offer:\n%s", body)
 	}
 	go alice.sendTone(440, 100)
-	alaw, _ := codec.NewDecoder(codec.PCMA, codec.DecoderConfig{})
-	defer alaw.Close()
-	var heard []int16
-	frame := make([]int16, 160)
-	buf := make([]byte, 1500)
-	_ = bob.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for got := 0; got < 80; {
-		n, _, err := bob.rtp.ReadFromUDP(buf)
-		if err != nil {
-			t.Fatalf("phone got %d PCMA packets: %v", got, err)
-		}
-		if buf[1]&0x7f != 8 {
-			continue
-		}
-		got++
-		m, _ := alaw.Decode(buf[12:n], frame)
-		heard = append(heard, frame[:m]...)
-	}
-	if f := dominantPCM(heard[len(heard)/2:], 8000, 440, 1000); f != 440 {
-		t.Fatalf("phone hears %v Hz after moving to PCMA, want 440", f)
-	}
-	enc, _ := codec.NewEncoder(codec.PCMA, codec.EncoderConfig{})
-	defer enc.Close()
+	phoneHears(t, bob, codec.PCMA, 440)
 	before, _ := alice.receivedAudio()
-	pcm := make([]int16, 160)
-	payload := make([]byte, 160)
-	for i := 0; i < 100; i++ {
-		for j := range pcm {
-			pcm[j] = int16(12000 * math.Sin(2*math.Pi*1000*float64(i*160+j)/8000))
-		}
-		enc.Encode(pcm, payload)
-		pkt := rtpPacket(uint16(2000+i), 0x7777, payload)
-		pkt[1] = 8
-		_, _ = bob.rtp.WriteToUDP(pkt, toGateway)
-		time.Sleep(20 * time.Millisecond)
-	}
+	phoneSendsTone(bob, toGateway, codec.PCMA, 1000)
 	eventually(t, 3*time.Second, "PCMU at the browser", func() bool {
 		n, _ := alice.receivedAudio()
 		return n-before >= 80

@@ -2,7 +2,6 @@ package b2bua_test
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -296,21 +295,11 @@ func (b *jsBrowser) receivedAudio() (int, []byte) {
 // dominantHz decodes µ-law and finds which of the candidate frequencies
 // carries the most energy (Goertzel).
 func dominantHz(ulaw []byte, candidates ...float64) float64 {
-	best, bestP := 0.0, -1.0
-	for _, f := range candidates {
-		w := 2 * math.Pi * f / 8000
-		coeff := 2 * math.Cos(w)
-		var s1, s2 float64
-		for _, u := range ulaw {
-			s := coeff*s1 - s2 + float64(ulawDecode(u))
-			s2, s1 = s1, s
-		}
-		p := s1*s1 + s2*s2 - coeff*s1*s2
-		if p > bestP {
-			best, bestP = f, p
-		}
+	pcm := make([]int16, len(ulaw))
+	for i, u := range ulaw {
+		pcm[i] = ulawDecode(u)
 	}
-	return best
+	return dominantPCM(pcm, 8000, candidates...)
 }
 
 // ulawDecode is the G.711 µ-law decoder.

@@ -131,7 +131,7 @@ func SIPOfferCodecs(browser []Codec) ([]Codec, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: browser offers %s", ErrNoCommonCodec, codecNames(browser))
+		return nil, fmt.Errorf("%w: browser offers %s", ErrNoCommonCodec, CodecNames(browser))
 	}
 	if dtmfPT < 0 {
 		dtmfPT = freeDynamicPT(&usedPT)
@@ -189,13 +189,14 @@ func SelectAnswer(peer []Codec, allowed []Codec) (audio Codec, dtmf *Codec, err 
 		return c, dtmf, nil
 	}
 	if len(allowed) > 0 {
-		return Codec{}, nil, fmt.Errorf("%w: peer has %s, allowed %s", ErrNoCommonCodec, codecNames(peer), codecNames(allowed))
+		return Codec{}, nil, fmt.Errorf("%w: peer has %s, allowed %s", ErrNoCommonCodec, CodecNames(peer), CodecNames(allowed))
 	}
-	return Codec{}, nil, fmt.Errorf("%w: peer has %s", ErrNoCommonCodec, codecNames(peer))
+	return Codec{}, nil, fmt.Errorf("%w: peer has %s", ErrNoCommonCodec, CodecNames(peer))
 }
 
-// codecNames renders codecs as "PT name/clock" items for error messages.
-func codecNames(cs []Codec) string {
+// CodecNames renders codecs as "PT name/clock" items for logs and error
+// messages.
+func CodecNames(cs []Codec) string {
 	if len(cs) == 0 {
 		return "no codecs"
 	}

@@ -301,7 +301,7 @@ func TestSIPSDPGoldenFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := codecNames(ff); got != "9 G722/8000, 0 PCMU/8000, 8 PCMA/8000, 101 telephone-event/8000" {
+	if got := CodecNames(ff); got != "9 G722/8000, 0 PCMU/8000, 8 PCMA/8000, 101 telephone-event/8000" {
 		t.Errorf("SIP offer for firefox = %s", got)
 	}
 
@@ -314,7 +314,7 @@ func TestSIPSDPGoldenFacts(t *testing.T) {
 		t.Errorf("G722 answer: %v %v %v", audio, dtmf, err)
 	}
 	static := sipsdpParse(t, "phone_offer_static")
-	if got := codecNames(static.Codecs); got != "0 PCMU/8000, 8 PCMA/8000, 9 G722/8000, 18 G729/8000, 3 GSM/8000, 101 telephone-event/8000" {
+	if got := CodecNames(static.Codecs); got != "0 PCMU/8000, 8 PCMA/8000, 9 G722/8000, 18 G729/8000, 3 GSM/8000, 101 telephone-event/8000" {
 		t.Errorf("static phone offer = %s", got)
 	}
 	if d := sipsdpParse(t, "phone_offer_inactive").Direction; d != DirInactive {
@@ -396,7 +396,7 @@ func TestParseAudioMediaFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := codecNames(am.Codecs); got != tc.want {
+			if got := CodecNames(am.Codecs); got != tc.want {
 				t.Errorf("codecs %s, want %s", got, tc.want)
 			}
 			if am.Ptime != tc.ptime {

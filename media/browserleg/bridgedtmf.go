@@ -246,11 +246,10 @@ func (s *phoneSender) inject(pkt []byte, ts uint32) {
 func (s *phoneSender) nowTimestamp(clock uint32, now int64) uint32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ts := s.cont.lastTS
-	if d := now - s.cont.lastNano; s.cont.started && d > 0 && clock != 0 {
-		ts += uint32(uint64(d) * uint64(clock) / 1e9)
+	if !s.cont.started {
+		return s.cont.lastTS
 	}
-	return ts
+	return advanceTS(s.cont.lastTS, s.cont.lastNano, now, clock)
 }
 
 // tickDigits ends presses whose end packets never came (called from the

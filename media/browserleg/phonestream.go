@@ -97,11 +97,17 @@ func (s *phoneSender) report(now int64) (senderInfo, bool) {
 	}
 	// RFC 3550 §6.4.1: the RTP timestamp of the SR is that of the NTP
 	// time, extrapolated from the last packet with the sampling clock.
-	ts := s.lastTS
-	if d := now - s.lastAt; d > 0 && s.clock != 0 {
-		ts += uint32(uint64(d) * uint64(s.clock) / 1e9)
-	}
+	ts := advanceTS(s.lastTS, s.lastAt, now, s.clock)
 	return senderInfo{rtpTime: ts, packets: uint32(s.packets), octets: uint32(s.octets)}, true
+}
+
+// advanceTS extrapolates RTP timestamp ts, taken at monotonic time then,
+// to time now with the sampling clock (RFC 3550 §5.1).
+func advanceTS(ts uint32, then, now int64, clock uint32) uint32 {
+	if d := now - then; d > 0 && clock != 0 {
+		ts += uint32(uint64(d) * uint64(clock) / 1e9)
+	}
+	return ts
 }
 
 // sentAny reports whether any RTP went to the phone.
