@@ -295,6 +295,9 @@ func (b *Bridger) SetPhoneRTCP(addr netip.AddrPort) {
 func (b *Bridger) SetPhoneCodecs(codecs []media.Codec) {
 	c := append([]media.Codec(nil), codecs...)
 	b.phone.Store(&c)
+	// Switch between passthrough and transcoding now, not at the next
+	// packet: until then the old transcoder would keep playing concealment.
+	b.mapsNow()
 }
 
 // Stats returns the packet counters and the phone-side RTCP figures.
