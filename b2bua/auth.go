@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/callgate/callgate/b2bua/metrics"
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/emiago/sipgo/sip"
 )
@@ -49,6 +50,7 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (principal, erro
 		claimed = from.Address.User
 	}
 	if s.bans.banned(ip, claimed) {
+		s.metrics.AuthFailure(metrics.AuthBanned)
 		return principal{}, withStatus(403, "", fmt.Errorf("%w: source %s user %q", ErrBanned, ip, claimed))
 	}
 
@@ -76,7 +78,13 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (principal, erro
 	}
 	if sipauth.IsStale(lastErr) {
 		// RFC 7616 §3.3: a stale nonce is not a failure; retry with a new one.
+		s.metrics.AuthFailure(metrics.AuthStale)
 		return principal{}, s.challenge(req, proxy, true, lastErr)
+	}
+	if _, isToken := s.tokenSecret(lastUser); isToken {
+		s.metrics.AuthFailure(metrics.AuthToken)
+	} else {
+		s.metrics.AuthFailure(metrics.AuthBadCredentials)
 	}
 	if s.bans.fail(ip, claimed) {
 		s.log.Warn("authentication failures exceeded; source refused", "source", ip, "user", claimed, "ban", s.cfg.Auth.BanTime.String())
@@ -93,7 +101,7 @@ func (s *Server) checkCredentials(req *sip.Request, proxy bool) (principal, erro
 // verified completes a successful digest check: token credentials must
 // still be within their lifetime.
 func (s *Server) verified(username, ip, claimed string) (principal, error) {
-	if _, ok := s.cfg.Users[username]; ok {
+	if s.users.exists(username) {
 		s.bans.succeed(ip, claimed)
 		return principal{user: username}, nil
 	}
@@ -144,7 +152,7 @@ func isMD5Challenge(v string) bool {
 
 // lookupSecret finds a configured user's secret, or derives a token's.
 func (s *Server) lookupSecret(user string) (sipauth.Secret, bool) {
-	if sec, ok := s.cfg.Users[user]; ok {
+	if sec, ok := s.users.secret(user); ok {
 		return sec, true
 	}
 	return s.tokenSecret(user)
@@ -156,7 +164,7 @@ func (s *Server) tokenSecret(username string) (sipauth.Secret, bool) {
 	if s.cfg.Auth.Tokens.Secret == "" || username == "" {
 		return sipauth.Secret{}, false
 	}
-	if _, ok := s.cfg.Users[username]; ok {
+	if s.users.exists(username) {
 		return sipauth.Secret{}, false
 	}
 	if _, ok := parseToken(username); !ok {

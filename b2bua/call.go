@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/b2bua/trunk"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
 	"github.com/callgate/callgate/media/dtmf"
@@ -88,8 +89,15 @@ type call struct {
 	pending         *reinvite   // a re-INVITE or UPDATE we forwarded and await
 	lastReinviteAck *reinvite   // offerless re-INVITE answered; its ACK carries the answer
 	keys            []string
-	wg              sync.WaitGroup
-	started         time.Time
+	// plan routes an outbound call through trunks; inbound is the trunk
+	// an incoming call came from. Both hold a call slot of their trunk.
+	plan    *trunkPlan
+	inbound *trunk.Trunk
+	life    callLife
+	// metricKind labels the call in metrics from start to end.
+	metricKind string
+	wg         sync.WaitGroup
+	started    time.Time
 }
 
 // newCall prepares a call for an authenticated INVITE.
@@ -135,10 +143,11 @@ func (c *call) run(bindings []location.Binding) {
 	c.s.calls.bind(c.caller.callID, c.caller.localTag, c)
 
 	c.browserCaller = isWebRTCSDP(c.invite.Body())
-	phoneForks := false
+	phoneForks := c.plan != nil
 	for _, b := range bindings {
 		phoneForks = phoneForks || (b.Transport != "WS" && b.Transport != "WSS")
 	}
+	c.startMetrics(bindings)
 	if err := c.setupMedia(phoneForks); err != nil {
 		c.failCaller(err)
 		return
@@ -159,7 +168,11 @@ func (c *call) run(bindings []location.Binding) {
 		return
 	}
 	c.inviteTx.OnCancel(func(*sip.Request) { c.post(func() { c.onCallerCancel() }) })
-	c.startForks(bindings, offer)
+	if c.plan != nil {
+		c.startTrunkForks(offer)
+	} else {
+		c.startForks(bindings, offer)
+	}
 	c.ringTimer = c.after(c.s.cfg.Calls.RingTimeout, c.onRingTimeout)
 
 	for {
@@ -173,8 +186,10 @@ func (c *call) run(bindings []location.Binding) {
 		case <-c.bridgeDone():
 			c.hangup(mediaEnded(c.bridge.Err()))
 		case <-c.ownLegDone():
+			c.countLegFailure(c.bleg.Err())
 			c.hangup(fmt.Errorf("%w: caller browser: %w", ErrMediaFailed, c.bleg.Err()))
 		case <-c.peerLegDone():
+			c.countLegFailure(c.peerLeg.Err())
 			c.hangup(fmt.Errorf("%w: callee browser: %w", ErrMediaFailed, c.peerLeg.Err()))
 		}
 	}
@@ -279,6 +294,7 @@ func (c *call) respondCaller(code int, reason string, body []byte, hdrs ...sip.H
 		res.SetBody(body)
 	}
 	c.s.send(c.invite, c.inviteTx, res)
+	c.noteResponse(code)
 	return res
 }
 
@@ -360,8 +376,10 @@ func (c *call) cleanup() {
 	c.state = stateEnded
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
+	var bridgeStats *browserleg.BridgeStats
 	if c.bridge != nil {
 		bs := c.bridge.Stats()
+		bridgeStats = &bs
 		_ = c.bridge.Close()
 		if c.browserCaller {
 			stats.AtoB.RTPPackets, stats.BtoA.RTPPackets = bs.BrowserToPhone, bs.PhoneToBrowser
@@ -391,7 +409,11 @@ func (c *call) cleanup() {
 			_ = c.pairB.Close()
 		}
 	}
+	// The record is written before the call leaves the table, so that
+	// whoever sees the call gone finds its record.
+	c.writeRecord(cause, stats, bridgeStats)
 	c.s.calls.remove(c, c.keys)
+	c.releaseTrunks()
 	c.s.counters.rtpAtoB.Add(stats.AtoB.RTPPackets)
 	c.s.counters.rtpBtoA.Add(stats.BtoA.RTPPackets)
 	done := make(chan struct{})
@@ -402,7 +424,7 @@ func (c *call) cleanup() {
 		c.log.Warn("hang-up requests still pending after 5s")
 	}
 	c.log.Info("call ended", "cause", errString(cause), "duration", timeNow().Sub(c.started).Round(time.Millisecond).String(),
-		"rtp_a_to_b", stats.AtoB.RTPPackets, "rtp_b_to_a", stats.BtoA.RTPPackets)
+		"rtp_a_to_b", stats.AtoB.RTPPackets, "rtp_b_to_a", stats.BtoA.RTPPackets, "trunk", c.trunkName())
 }
 
 // callerLeg builds the caller's dialog from its INVITE (RFC 3261 §12.1.1).

@@ -8,6 +8,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/callgate/callgate/b2bua/accounts"
+	"github.com/callgate/callgate/b2bua/cdr"
+	"github.com/callgate/callgate/b2bua/hep"
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/callgate/callgate/media/dtmf"
@@ -44,6 +47,19 @@ type Config struct {
 	Media MediaConfig
 	// WebRTC configures the browser media leg.
 	WebRTC WebRTCConfig
+	// Routing configures trunks, the dialplan and inbound numbers.
+	Routing RoutingConfig
+	// Policies limit individual users, by user name.
+	Policies map[string]UserPolicy
+	// Accounts persists users added at run time (admin API); nil keeps
+	// them in memory. The Server closes it on Shutdown.
+	Accounts accounts.Store
+	// Records configures call detail records and call event webhooks; the
+	// zero value keeps none.
+	Records cdr.Config
+	// Capture exports SIP messages to a HEP collector (Homer) when its
+	// Collector is set.
+	Capture hep.Config
 	// Logger receives all logs; nil means slog.Default().
 	Logger *slog.Logger
 	// DNSDial connects to the DNS server for lookups of names other than

@@ -56,6 +56,20 @@ var (
 	ErrNoDialog = errors.New("b2bua: no such dialog")
 	// ErrMedia means media could not be set up (no ports, bad SDP).
 	ErrMedia = errors.New("b2bua: media set-up failed")
+	// ErrBadConfig means the configuration given to New is inconsistent.
+	ErrBadConfig = errors.New("b2bua: bad configuration")
+	// ErrNoRoute means no dialplan rule matches a dialled number (404).
+	ErrNoRoute = errors.New("b2bua: no route for number")
+	// ErrNoTrunk means every trunk of a route was down, full or failed.
+	ErrNoTrunk = errors.New("b2bua: no trunk available")
+	// ErrUserReadOnly means a user from the configuration file was to be
+	// changed at run time.
+	ErrUserReadOnly = errors.New("b2bua: user is defined in the configuration")
+	// ErrBadUser means an account change was refused (no password, bad
+	// name or pattern).
+	ErrBadUser = errors.New("b2bua: invalid user")
+	// ErrUnknownDID means a trunk called a number no DID route serves (404).
+	ErrUnknownDID = errors.New("b2bua: unknown DID")
 )
 
 // Hang-up causes: the cause of a call's context when it ends.
@@ -74,6 +88,8 @@ var (
 	ErrMediaTimeout = errors.New("media inactivity timeout")
 	// ErrMediaFailed: a browser's ICE or DTLS failed, or its media ended.
 	ErrMediaFailed = errors.New("media path failed")
+	// ErrAdminHangup: an operator ended the call through the admin API.
+	ErrAdminHangup = errors.New("ended by the administrator")
 	// ErrShutdown: the gateway is shutting down.
 	ErrShutdown = errors.New("gateway shutdown")
 	// ErrCallFailed: the callee side failed with a final response.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/b2bua/trunk"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo"
@@ -32,6 +33,12 @@ type fork struct {
 	// transcode: the browser was offered Opus (Media.BrowserOpus) and the
 	// bridge transcodes to phoneCodecs.
 	transcode bool
+	// trunk is set on attempts toward a trunk; authTried once the INVITE
+	// carries credentials; replaced when a retry took this attempt's place.
+	trunk     *trunk.Trunk
+	authTried bool
+	replaced  bool
+	noAnswer  *time.Timer // gives up on a trunk that does not respond
 }
 
 // Timers of RFC 3261 §17.1.1.1.
@@ -162,8 +169,8 @@ func (c *call) sendFork(f *fork) {
 	tx, err := c.s.client.TransactionRequest(c.ctx, f.req, keep)
 	if err != nil {
 		c.log.Warn("INVITE to binding failed", "target", f.leg.remoteTarget.String(), "dest", f.leg.dest, "error", err)
-		f.final = 480
-		c.post(func() { c.checkAllFailed() })
+		f.final = unreachableCode(f)
+		c.post(func() { c.forkFailed(f, f.final, nil) })
 		return
 	}
 	f.tx = tx
@@ -194,6 +201,23 @@ func (c *call) sendFork(f *fork) {
 // onForkResponse handles a response from one callee binding.
 func (c *call) onForkResponse(f *fork, res *sip.Response) {
 	code := res.StatusCode
+	if f.noAnswer != nil {
+		f.noAnswer.Stop()
+	}
+	if f.final != 0 && code >= 200 {
+		// An attempt already given up on answers after all: confirm and
+		// end a 2xx's dialog (RFC 3261 §15), ignore the rest.
+		if code < 300 {
+			f.leg.remoteTag = toTagOf(res)
+			if ct := res.Contact(); ct != nil {
+				f.leg.remoteTarget = ct.Address
+			}
+			f.leg.routeSet = reverseRoutes(res)
+			c.ackFork(f, nil)
+			c.sendBye(f.leg)
+		}
+		return
+	}
 	switch {
 	case code == 100:
 		f.provisional = true
@@ -207,8 +231,7 @@ func (c *call) onForkResponse(f *fork, res *sip.Response) {
 		f.final = code
 		f.finalRes = res
 		c.log.Info("callee binding refused", "status", code, "target", f.leg.remoteTarget.String())
-		c.checkAllFailed()
-		c.checkClosing()
+		c.forkFailed(f, code, res)
 		return
 	}
 	if f.cancelWanted && !f.cancelled {
@@ -302,7 +325,7 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 	c.s.counters.answered.Add(1)
 	c.answer200 = c.respondCaller(200, "OK", body)
 	c.log.Info("call answered", "callee_call_id", f.leg.callID, "target", f.leg.remoteTarget.String(),
-		"setup_ms", timeNow().Sub(c.started).Milliseconds())
+		"setup_ms", timeNow().Sub(c.started).Milliseconds(), "trunk", c.trunkName())
 	// RFC 3261 §13.3.1.4: retransmit the 2xx until the ACK arrives, and give
 	// up after 64*T1.
 	if c.caller.transport == "UDP" {
@@ -373,13 +396,22 @@ func (c *call) onForkGone(f *fork, err error) {
 	if f.final != 0 || err == nil {
 		return
 	}
-	f.final = 480
+	f.final = unreachableCode(f)
 	if errors.Is(err, sip.ErrTransactionTimeout) {
 		f.final = 408
 	}
 	c.log.Info("callee binding unreachable", "target", f.leg.remoteTarget.String(), "error", err)
-	c.checkAllFailed()
-	c.checkClosing()
+	c.forkFailed(f, f.final, nil)
+}
+
+// unreachableCode is the status a fork fails with when its transport
+// fails: a binding is temporarily unavailable (480); a trunk counts as a
+// failed server (503), so the call fails over.
+func unreachableCode(f *fork) int {
+	if f.trunk != nil {
+		return 503
+	}
+	return 480
 }
 
 // checkAllFailed answers the caller once every fork has failed, with the
@@ -391,6 +423,9 @@ func (c *call) checkAllFailed() {
 	best := 0
 	var bestRes *sip.Response
 	for _, f := range c.forks {
+		if f.replaced {
+			continue
+		}
 		if f.final == 0 {
 			return
 		}

@@ -1,6 +1,7 @@
 package b2bua
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,7 +10,9 @@ import (
 )
 
 // handleInvite starts a call for a dialog-creating INVITE, or hands a
-// re-INVITE to the call that owns its dialog.
+// re-INVITE to the call that owns its dialog. A new call comes from a trunk
+// (recognised by its source) or from an authenticated user; it goes to a
+// local user's bindings or, through the dialplan, to trunks.
 func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error {
 	if toTag(req) != "" {
 		return s.handleInDialog(req, tx)
@@ -17,6 +20,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	// RFC 3261 §16.3 step 2: a request with no hops left is not forwarded.
 	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
 		return withStatus(483, "", ErrLoop)
+	}
+	if t := s.routing().fromTrunk(req); t != nil {
+		return s.handleTrunkInvite(req, tx, t)
 	}
 	if !s.servesHost(req.Recipient.Host) {
 		return withStatus(404, "Domain Not Served", fmt.Errorf("%w: %s", ErrUnknownDomain, req.Recipient.Host))
@@ -38,32 +44,63 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	if !who.mayCall(target) {
 		return withStatus(403, "Destination Not Allowed", fmt.Errorf("%w: %q", ErrDestinationNotAllowed, target))
 	}
-	_, configured := s.cfg.Users[target]
-	if target == "" || (!configured && s.cfg.Auth.Tokens.Secret == "") {
-		return withStatus(404, "", fmt.Errorf("%w: %q", ErrNoSuchUser, target))
+	if target == "" {
+		return withStatus(404, "", fmt.Errorf("%w: empty Request-URI user", ErrNoSuchUser))
 	}
-	aor := location.CanonicalAOR(target, s.cfg.Domain)
-	bindings, err := s.store.Lookup(s.ctx, aor, timeNow())
-	if err != nil {
-		return withStatus(500, "", fmt.Errorf("%w: %w", ErrStore, err))
+	configured := s.users.exists(target)
+	var bindings []location.Binding
+	if configured || s.cfg.Auth.Tokens.Secret != "" {
+		aor := location.CanonicalAOR(target, s.cfg.Domain)
+		bindings, err = s.store.Lookup(s.ctx, aor, timeNow())
+		if err != nil {
+			return withStatus(500, "", fmt.Errorf("%w: %w", ErrStore, err))
+		}
+		if len(bindings) == 0 && configured {
+			return withStatus(480, "", fmt.Errorf("%w: %s", ErrNotRegistered, aor))
+		}
 	}
-	switch {
-	case len(bindings) == 0 && !configured:
-		// Users who sign in with tokens exist only while registered.
-		return withStatus(404, "", fmt.Errorf("%w: %q", ErrNoSuchUser, target))
-	case len(bindings) == 0:
-		return withStatus(480, "", fmt.Errorf("%w: %s", ErrNotRegistered, aor))
+	if len(bindings) == 0 {
+		// Not a local user (users who sign in with tokens exist only while
+		// registered): a number for the phone network, or nobody.
+		return s.startTrunkCall(req, tx, user, target)
 	}
 	c, err := s.newCall(req, tx, user)
 	if err != nil {
 		return err
 	}
-	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.cfg.Calls.MaxCallsPerUser); err != nil {
+	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.routing().callLimit(user, s.cfg.Calls.MaxCallsPerUser)); err != nil {
 		c.release()
 		return err
 	}
 	s.counters.started.Add(1)
 	c.run(bindings)
+	return nil
+}
+
+// startTrunkCall places an authenticated user's call to a number through
+// the dialplan's trunks; a number no rule routes is not found (404), one
+// the user may not call is forbidden (403).
+func (s *Server) startTrunkCall(req *sip.Request, tx sip.ServerTransaction, user, number string) error {
+	rt, err := s.routing().route(user, number)
+	if err != nil {
+		if errors.Is(err, ErrNoRoute) {
+			// Without a route the number is just an unknown user.
+			return withStatus(404, "", fmt.Errorf("%w: %q: %w", ErrNoSuchUser, number, err))
+		}
+		return err
+	}
+	c, err := s.newCall(req, tx, user)
+	if err != nil {
+		return err
+	}
+	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.routing().callLimit(user, s.cfg.Calls.MaxCallsPerUser)); err != nil {
+		c.release()
+		return err
+	}
+	c.plan = &trunkPlan{route: rt}
+	c.log.Info("routing to trunks", "rule", rt.Rule, "dialled", number, "number", rt.Number, "trunks", strings.Join(rt.Trunks, ","))
+	s.counters.started.Add(1)
+	c.run(nil)
 	return nil
 }
 

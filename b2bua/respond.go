@@ -38,6 +38,12 @@ func (s *Server) replyErr(req *sip.Request, tx sip.ServerTransaction, err error)
 		// A challenge is the normal first step of every REGISTER and call.
 		level = slog.LevelDebug
 	}
+	if s.routing().cfg.SilentRefusal && code == 403 && (errors.Is(err, ErrBanned) || errors.Is(err, ErrAuthFailed)) {
+		// Neither a trunk nor an authenticated user: say nothing at all.
+		s.log.Info("request dropped", "method", string(req.Method), "call_id", callID(req),
+			"source", req.Source(), "transport", req.Transport(), "error", err)
+		return
+	}
 	s.log.Log(s.ctx, level, "request refused", "method", string(req.Method), "call_id", callID(req),
 		"status", code, "source", req.Source(), "transport", req.Transport(), "error", err)
 	s.reply(req, tx, code, reason, hdrs...)

@@ -10,9 +10,13 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/callgate/callgate/b2bua/cdr"
+	"github.com/callgate/callgate/b2bua/hep"
 	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/b2bua/metrics"
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
@@ -56,6 +60,16 @@ type Server struct {
 	ports    *media.PortPool
 	webrtc   *browserleg.Engine
 	calls    *callTable
+	rt       atomic.Pointer[router]
+	users    *directory
+	records  *cdr.Recorder
+	metrics  *metrics.Metrics
+	capture  *hep.Exporter
+
+	capturePorts  []uint16
+	trunksOnce    sync.Once
+	trunksStarted atomic.Bool
+	reloadMu      sync.Mutex // serialises reloads and router rebuilds
 
 	// Listening addresses, recorded as listeners start.
 	addrMu    sync.RWMutex
@@ -147,6 +161,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.webrtc = engine
 	s.calls = newCallTable()
+	if err := s.setupRouting(); err != nil {
+		_ = engine.Close()
+		_ = ua.Close()
+		return nil, err
+	}
+	if err := s.setupObservability(); err != nil {
+		_ = s.routing().trunks.Close()
+		_ = engine.Close()
+		_ = ua.Close()
+		return nil, err
+	}
 	s.listeners = make(map[string]netip.AddrPort)
 	s.routes()
 
@@ -194,6 +219,7 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 	s.log.Info("SIP listening", "transport", "udp", "addr", pc.LocalAddr().String())
 	s.recordListener("UDP", pc.LocalAddr())
 	s.goServe("udp", func() error { return s.sip.ServeUDP(pc) })
+	s.startTrunks()
 	return nil
 }
 
@@ -205,6 +231,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 	s.log.Info("SIP listening", "transport", "tcp", "addr", l.Addr().String())
 	s.recordListener("TCP", l.Addr())
 	s.goServe("tcp", func() error { return s.sip.ServeTCP(l) })
+	s.startTrunks()
 	return nil
 }
 
@@ -221,6 +248,7 @@ func (s *Server) ServeTLS(l net.Listener) error {
 	s.log.Info("SIP listening", "transport", "tls", "addr", l.Addr().String())
 	s.recordListener("TLS", l.Addr())
 	s.goServe("tls", func() error { return s.sip.ServeTLS(tl) })
+	s.startTrunks()
 	return nil
 }
 
@@ -247,6 +275,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// Calls first: new ones get 503, active ones get time to finish and
 		// are then hung up with BYE while the stack can still send it.
 		s.drainCalls(ctx)
+		// Unregister from providers while the stack can still send.
+		s.reloadMu.Lock()
+		err := s.routing().trunks.Close()
+		s.reloadMu.Unlock()
+		if err != nil {
+			s.log.Warn("closing trunks", "error", err)
+		}
 		s.mu.Lock()
 		s.cancel()
 		closers := s.closers
@@ -272,6 +307,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("b2bua: shutdown: %w", context.Cause(ctx)))
 		}
 		_ = s.webrtc.Close()
+		if err := s.closeObservability(); err != nil {
+			errs = append(errs, fmt.Errorf("close call records: %w", err))
+		}
+		if err := s.users.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close accounts: %w", err))
+		}
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close location store: %w", err))
 		}
@@ -342,6 +383,9 @@ func (s *Server) recordListener(transport string, a net.Addr) {
 		return
 	}
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	if transport != "WS" {
+		s.capturePort(int(ap.Port()))
+	}
 	s.addrMu.Lock()
 	defer s.addrMu.Unlock()
 	s.listeners[transport] = ap

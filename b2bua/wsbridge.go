@@ -50,6 +50,7 @@ func newWSBridge(srv *Server, l *connListener) *wsBridge {
 
 // OnOpen joins a new browser connection to the SIP stack.
 func (b *wsBridge) OnOpen(c *wsgw.Conn) {
+	b.srv.metrics.WSConnections(1)
 	sipSide, ourSide := net.Pipe()
 	p := &wsPipe{conn: c, end: ourSide}
 	b.mu.Lock()
@@ -149,6 +150,7 @@ func (b *wsBridge) OnMessage(c *wsgw.Conn, msg []byte) {
 // OnClose tears the pipe down and drops the connection's registrations
 // (RFC 7118 §5: bindings of a WebSocket flow live only as long as it).
 func (b *wsBridge) OnClose(c *wsgw.Conn, err error) {
+	b.srv.metrics.WSConnections(-1)
 	b.mu.Lock()
 	p := b.pipes[c]
 	delete(b.pipes, c)

@@ -1,0 +1,159 @@
+package b2bua_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callgate/callgate/b2bua"
+	"github.com/callgate/callgate/b2bua/cdr"
+	"github.com/callgate/callgate/b2bua/hep"
+)
+
+// readRecords reads the JSON lines file of call records.
+func readRecords(t *testing.T, path string) []cdr.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []cdr.Record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r cdr.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("bad record line %q: %v", sc.Text(), err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestCallRecordsForAnsweredCancelledAndFailedCalls: one record per call,
+// with the right codes, reasons and durations, in the file and the store.
+func TestCallRecordsForAnsweredCancelledAndFailedCalls(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cdr.jsonl")
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Records = cdr.Config{File: file, DBPath: filepath.Join(dir, "cdr.db")}
+	})
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+
+	// Answered, talked for about 300 ms, caller hangs up.
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	time.Sleep(300 * time.Millisecond)
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+
+	// Cancelled while ringing.
+	bob.setPlan(answerPlan{ring: true, code: 0})
+	if code := alice.inviteThenCancel(t, "1001"); code != 487 {
+		t.Fatalf("cancelled call: %d", code)
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+
+	// Refused by the callee.
+	bob.setPlan(answerPlan{code: 486})
+	if _, code, _ := alice.call(ctx, "1001", alice.sdp("")); code != 486 {
+		t.Fatalf("busy call: %d", code)
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+
+	recs := readRecords(t, file)
+	if len(recs) != 3 {
+		t.Fatalf("got %d records, want 3: %+v", len(recs), recs)
+	}
+	answered, cancelled, busy := recs[0], recs[1], recs[2]
+	if answered.SIPCode != 200 || answered.EndReason != "caller_bye" || answered.Answer == nil ||
+		answered.DurationMs < 250 || answered.DurationMs > 3000 || answered.Caller != "1000" || answered.Callee != "1001" ||
+		answered.CallerLeg != "phone" || answered.CalleeLeg != "phone" || answered.Direction != "internal" ||
+		answered.CalleeCallID == "" || answered.CallerCallID == "" || answered.CalleeCodec != "PCMU" {
+		t.Errorf("answered call record: %+v", answered)
+	}
+	if cancelled.SIPCode != 487 || cancelled.EndReason != "cancel" || cancelled.Answer != nil || cancelled.DurationMs != 0 {
+		t.Errorf("cancelled call record: %+v", cancelled)
+	}
+	if busy.SIPCode != 486 || busy.EndReason != "rejected" || busy.Answer != nil || busy.DurationMs != 0 {
+		t.Errorf("busy call record: %+v", busy)
+	}
+	stored, err := g.srv.CallRecords(0)
+	if err != nil || len(stored) != 3 || stored[0].CallID != answered.CallID {
+		t.Fatalf("stored records: %d %v", len(stored), err)
+	}
+}
+
+// TestSIPCaptureReachesHEPCollector: a UDP listener in the test plays a
+// Homer collector and receives the call's SIP messages as HEPv3 packets,
+// correlated by Call-ID.
+func TestSIPCaptureReachesHEPCollector(t *testing.T) {
+	col, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer col.Close()
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Capture = hep.Config{Collector: col.LocalAddr().String(), CaptureID: 2001}
+	})
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	_ = sess.Bye(ctx)
+	callID := sess.InviteRequest.CallID().Value()
+
+	seen := map[string]bool{}
+	buf := make([]byte, 65536)
+	deadline := time.Now().Add(5 * time.Second)
+	want := []string{"INVITE sip:1001", "SIP/2.0 407", "SIP/2.0 200", "ACK ", "BYE "}
+	for time.Now().Before(deadline) {
+		_ = col.SetReadDeadline(deadline)
+		n, _, err := col.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		p, err := hep.Decode(buf[:n])
+		if err != nil {
+			t.Fatalf("collector got a bad HEP packet: %v", err)
+		}
+		if p.Type != hep.TypeSIP || p.CorrelationID != callID {
+			continue
+		}
+		if !p.Src.IsValid() || !p.Dst.IsValid() {
+			t.Fatalf("packet without addresses: %+v", p)
+		}
+		for _, w := range want {
+			if strings.HasPrefix(string(p.Payload), w) {
+				seen[w] = true
+			}
+		}
+		if len(seen) == len(want) {
+			return
+		}
+	}
+	t.Fatalf("collector saw %v of the caller's dialog, want all of %v", seen, want)
+}
