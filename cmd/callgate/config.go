@@ -32,6 +32,11 @@ type fileConfig struct {
 	Calls      callsConfig     `yaml:"calls"`
 	Media      mediaConfig     `yaml:"media"`
 	WebRTC     webrtcConfig    `yaml:"webrtc"`
+	Trunks     []trunkConfig   `yaml:"trunks"`
+	Routing    routingConfig   `yaml:"routing"`
+	Records    recordsConfig   `yaml:"records"`
+	Capture    captureConfig   `yaml:"capture"`
+	Admin      adminConfig     `yaml:"admin"`
 	Log        logConfig       `yaml:"log"`
 }
 
@@ -78,6 +83,13 @@ type userConfig struct {
 	Password  string `yaml:"password"`
 	HA1MD5    string `yaml:"ha1_md5"`
 	HA1SHA256 string `yaml:"ha1_sha256"`
+	// Allow are patterns (regular expressions) of numbers the user may
+	// call through trunks.
+	Allow []string `yaml:"allow"`
+	// Groups the user belongs to, for dialplan callers.
+	Groups []string `yaml:"groups"`
+	// MaxCalls caps the user's concurrent calls.
+	MaxCalls int `yaml:"max_calls"`
 }
 
 type callsConfig struct {
@@ -195,6 +207,26 @@ func sectionOf(typ string) string {
 		return "media."
 	case "webrtcConfig":
 		return "webrtc."
+	case "trunkConfig":
+		return "trunks[]."
+	case "registerConfig", "plain":
+		return "trunks[].register."
+	case "callerIDConfig":
+		return "trunks[].caller_id."
+	case "routingConfig":
+		return "routing."
+	case "ruleConfig":
+		return "routing.dialplan[]."
+	case "didConfig":
+		return "routing.dids[]."
+	case "recordsConfig":
+		return "records."
+	case "webhookConfig":
+		return "records.webhook."
+	case "captureConfig":
+		return "capture."
+	case "adminConfig":
+		return "admin."
 	}
 	return ""
 }
@@ -307,7 +339,11 @@ func (fc fileConfig) validate() error {
 	default:
 		return &configError{Key: "log.format", Msg: fmt.Sprintf("%q is not text or json", fc.Log.Format)}
 	}
-	return nil
+	if _, _, err := opsFromFile(fc); err != nil {
+		return err
+	}
+	_, _, err := routingFromFile(fc)
+	return err
 }
 
 // checkListenAddr accepts "" (default) , "off", or host:port.

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/b2bua"
+	"github.com/callgate/callgate/b2bua/accounts"
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/callgate/callgate/webclient"
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer func() { pprof.StopCPUProfile(); _ = pf.Close() }()
 	}
 
-	if err := serve(ctx, fc, log, stdout); err != nil {
+	if err := serve(ctx, fc, f, log, stdout); err != nil {
 		log.Error("callgate stopped", "error", err)
 		var ce *configError
 		if errors.As(err, &ce) || errors.Is(err, errConfig) {
@@ -130,7 +131,7 @@ func newLogger(lc logConfig, w io.Writer) *slog.Logger {
 
 // serve builds the gateway, listens, prints the login details and blocks
 // until ctx ends, then shuts down in order.
-func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Writer) error {
+func serve(ctx context.Context, fc fileConfig, f flags, log *slog.Logger, stdout io.Writer) error {
 	if err := os.MkdirAll(fc.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -145,6 +146,12 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	}
 	cfg.Store = store
 	cfg.Logger = log
+	users, err := accounts.OpenBolt(filepath.Join(fc.DataDir, "users.db"))
+	if err != nil {
+		_ = store.Close()
+		return fmt.Errorf("open user accounts: %w", err)
+	}
+	cfg.Accounts = users
 	if fc.WebRTC.PortMin > 0 {
 		cfg.WebRTC.PortMin, cfg.WebRTC.PortMax = fc.WebRTC.PortMin, fc.WebRTC.PortMax
 		if host, _, err := net.SplitHostPort(fc.Listen.WebRTC); err == nil && host != "" {
@@ -163,6 +170,7 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	srv, err := b2bua.New(cfg)
 	if err != nil {
 		_ = store.Close()
+		_ = users.Close()
 		return err
 	}
 	shutdown := func() error {
@@ -180,10 +188,20 @@ func serve(ctx context.Context, fc fileConfig, log *slog.Logger, stdout io.Write
 	} else if cfg.WebRTC.PortMin > 0 {
 		addrs.webrtc = fmt.Sprintf("ports %d-%d", cfg.WebRTC.PortMin, cfg.WebRTC.PortMax)
 	}
+	reload := reloader(srv, f.config, f, log)
+	adminAddr, stopAdmin, err := serveAdmin(srv, fc, reload, log)
+	if err != nil {
+		_ = shutdown()
+		return err
+	}
+	addrs.admin = adminAddr
+	reloadOnHangup(ctx, reload, log)
 	printWelcome(stdout, fc, cfg, addrs, demo)
 	<-ctx.Done()
 	log.Info("shutting down")
-	return shutdown()
+	err = shutdown()
+	stopAdmin()
+	return err
 }
 
 // gatewayConfig turns the file config into b2bua.Config; with no users it
@@ -256,6 +274,17 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 		cfg.TLSConfig = tc
 		cfg.WS.TLSConfig = tc
 	}
+	routing, policies, err := routingFromFile(fc)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Routing, cfg.Policies = routing, policies
+	records, capture, err := opsFromFile(fc)
+	if err != nil {
+		return cfg, nil, err
+	}
+	records.Logger, capture.Logger = log, log
+	cfg.Records, cfg.Capture = records, capture
 	for _, u := range fc.Users {
 		cfg.Users[u.Name] = sipauth.Secret{Password: u.Password, HA1MD5: strings.ToLower(u.HA1MD5), HA1SHA256: strings.ToLower(u.HA1SHA256)}
 	}
@@ -274,7 +303,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 }
 
 // boundAddrs are the addresses actually listened on.
-type boundAddrs struct{ udp, tcp, tls, http, webrtc string }
+type boundAddrs struct{ udp, tcp, tls, http, webrtc, admin string }
 
 // listen opens every configured listener and hands it to srv.
 func listen(srv *b2bua.Server, fc fileConfig, cfg b2bua.Config) (boundAddrs, error) {
@@ -342,7 +371,7 @@ func printWelcome(w io.Writer, fc fileConfig, cfg b2bua.Config, a boundAddrs, de
 		fmt.Fprintf(w, "dialer=%s://%s/\n", scheme, host)
 		fmt.Fprintf(w, "websocket=%s://%s%s\n", wsScheme, host, path)
 	}
-	for _, l := range []struct{ name, addr string }{{"sip_udp", a.udp}, {"sip_tcp", a.tcp}, {"sip_tls", a.tls}, {"webrtc", a.webrtc}} {
+	for _, l := range []struct{ name, addr string }{{"sip_udp", a.udp}, {"sip_tcp", a.tcp}, {"sip_tls", a.tls}, {"webrtc", a.webrtc}, {"admin", a.admin}} {
 		if l.addr != "" {
 			fmt.Fprintf(w, "%s=%s\n", l.name, l.addr)
 		}
