@@ -26,7 +26,8 @@ deps-build:
 deps: deps-build
 	@$(MAKE) --no-print-directory install-missing PKGS="$$(command -v sipp >/dev/null 2>&1 || echo sip-tester) \
 		$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v firefox-esr >/dev/null 2>&1 || echo firefox-esr) \
-		$$(command -v baresip >/dev/null 2>&1 || echo baresip-core) $$(command -v ip >/dev/null 2>&1 || echo iproute2)"
+		$$(command -v baresip >/dev/null 2>&1 || echo baresip-core) $$(command -v ip >/dev/null 2>&1 || echo iproute2) \
+		$$(command -v systemd-analyze >/dev/null 2>&1 || echo systemd)"
 	cd webclient/e2e && npm ci --no-audit --no-fund --loglevel=error
 
 # Installs the Debian packages in PKGS (as root), or says which to install.
@@ -57,9 +58,16 @@ web:
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-# Short fuzzing pass over every parser that reads from the network.
-fuzz:
-	$(GO) test -run='^$$' -fuzz=. -fuzztime=30s ./b2bua/sipauth/
+# Short fuzzing pass over every parser that reads from the network: each
+# Fuzz target of every package for FUZZTIME.
+FUZZTIME ?= 20s
+fuzz: deps-build
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -1,0 +1,6 @@
+package main
+
+import "errors"
+
+// errUnhealthy marks an answer other than 200 OK.
+var errUnhealthy = errors.New("unhealthy")
