@@ -429,7 +429,7 @@ func TestCarrierCallRingsGroupFirstAnswerWins(t *testing.T) {
 	phone.register()
 
 	scenario, _ := filepath.Abs("testdata/sipp/carrier_did.xml")
-	cmd, dir, _ := sippOn(t, "127.0.0.2", g.udp, "-sf", scenario, "-m", "1", "-s", "+4930555", "-timeout", "30s", "-timeout_error")
+	cmd, dir, _ := sippOn(t, "127.0.0.2", g.udp, "-sf", scenario, "-m", "1", "-s", "+4930555", "-d", "1000", "-timeout", "30s", "-timeout_error")
 
 	// The browser rings and is cancelled once the phone answers.
 	var inv *sip.Request
@@ -462,4 +462,92 @@ func TestCarrierCallRingsGroupFirstAnswerWins(t *testing.T) {
 	scenario404, _ := filepath.Abs("testdata/sipp/carrier_unknown_did.xml")
 	cmd, dir, _ = sippOn(t, "127.0.0.2", g.udp, "-sf", scenario404, "-m", "1", "-s", "+4930666", "-timeout", "10s", "-timeout_error")
 	waitSipp(t, cmd, dir, 15*time.Second)
+}
+
+// TestCarrierCallToBrowserCarriesAudio: a carrier's call to a DID that
+// rings one browser user; the browser answers over WebRTC and hears its
+// own tone echoed back by the carrier (sipp -rtp_echo).
+func TestCarrierCallToBrowserCarriesAudio(t *testing.T) {
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) {
+		c.Routing.Trunks = []trunk.Config{{Name: "carrier", Addresses: []string{"127.0.0.2:5099"},
+			Inbound: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}}
+		c.Routing.DIDs = []b2bua.DIDRoute{{Number: "4930777", Users: []string{"1000"}}}
+	})
+	browser := newJSBrowser(t, g, "1000")
+	browser.register()
+	scenario, _ := filepath.Abs("testdata/sipp/carrier_did.xml")
+	cmd, dir, _ := sippOn(t, "127.0.0.2", g.udp, "-sf", scenario, "-m", "1", "-s", "+4930777", "-d", "4000",
+		"-rtp_echo", "-timeout", "30s", "-timeout_error")
+	inv := browser.answerIncoming()
+	if !strings.Contains(inv.From().Value(), "+4989111222") {
+		t.Errorf("browser sees caller %s, want the carrier's caller number", inv.From().Value())
+	}
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool {
+		return browser.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	before, _ := browser.receivedAudio()
+	browser.sendTone(440, 100)
+	eventually(t, 3*time.Second, "echo at the browser", func() bool { n, _ := browser.receivedAudio(); return n-before >= 90 })
+	_, pcm := browser.receivedAudio()
+	if f := dominantHz(pcm, 440, 1000); f != 440 {
+		t.Fatalf("browser hears %v Hz, want its 440 Hz echoed", f)
+	}
+	waitSipp(t, cmd, dir, 20*time.Second)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// TestTrunkCallLimitMovesToNextTrunk: a trunk at its max_calls is skipped.
+func TestTrunkCallLimitMovesToNextTrunk(t *testing.T) {
+	first := newCarrier(t, "127.0.0.2", 200)
+	second := newCarrier(t, "127.0.0.3", 200)
+	small := carrierTrunk("small", first.addr)
+	small.MaxCalls = 1
+	g := trunkGateway(t, []trunk.Config{small, carrierTrunk("second", second.addr)}, nil)
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s1, code, err := alice.call(ctx, "030123456", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("first call: %d %v", code, err)
+	}
+	_ = s1.Ack(ctx)
+	wait(t, first.invites, time.Second, "first call at the small trunk")
+	s2, code, err := bob.call(ctx, "030123457", bob.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("second call: %d %v", code, err)
+	}
+	_ = s2.Ack(ctx)
+	wait(t, second.invites, time.Second, "second call at the second trunk")
+	select {
+	case inv := <-first.invites:
+		t.Fatalf("the full trunk got %s", inv.StartLine())
+	default:
+	}
+	_ = s1.Bye(ctx)
+	_ = s2.Bye(ctx)
+	eventually(t, 3*time.Second, "calls end", func() bool { return g.srv.ActiveCalls() == 0 })
+	if n := trunkStatus(g, "small").ActiveCalls; n != 0 {
+		t.Fatalf("small trunk still counts %d calls", n)
+	}
+}
+
+// TestSilentRefusalAnswersBannedStrangersWithNothing: with
+// routing.silent_refusal a banned source gets no response at all.
+func TestSilentRefusalAnswersBannedStrangersWithNothing(t *testing.T) {
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Routing.SilentRefusal = true
+		c.Auth.MaxFailures = 2
+	})
+	stranger := newPhone(t, "UDP", g.udp)
+	bad := `Digest username="1000", realm="localhost", nonce="bogus", uri="sip:1001@localhost", response="00000000000000000000000000000000"`
+	if res := stranger.do(t, strangerInvite(stranger, "1001", bad)); res.StatusCode != 407 {
+		t.Fatalf("first bad attempt: %s, want a fresh challenge", res.StartLine())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	res, err := stranger.client.Do(ctx, strangerInvite(stranger, "1001", bad))
+	if err == nil && res != nil && res.StatusCode >= 200 {
+		t.Fatalf("banned stranger got %s, want silence", res.StartLine())
+	}
 }
