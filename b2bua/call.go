@@ -374,6 +374,7 @@ func (c *call) cleanup() {
 		}
 	}
 	c.state = stateEnded
+	c.stopSessionTimers()
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
 	var bridgeStats *browserleg.BridgeStats

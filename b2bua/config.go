@@ -104,6 +104,13 @@ type CallConfig struct {
 	// MaxCallsPerUser caps concurrent calls a user places; beyond it 486.
 	// Zero means 10.
 	MaxCallsPerUser int
+	// SessionExpires is the session interval callgate asks phones and
+	// trunks for (RFC 4028 §7.1); default 30 minutes, negative asks for
+	// none. Callers' own intervals are honoured either way.
+	SessionExpires time.Duration
+	// MinSE is the shortest session interval accepted: shorter requests
+	// get 422 (RFC 4028 §8.1). Default 90 s, the RFC's minimum.
+	MinSE time.Duration
 	// AckTimeout ends an answered call whose caller never sends the ACK;
 	// default 64*T1 = 32 s (RFC 3261 §13.3.1.4).
 	AckTimeout time.Duration
@@ -209,6 +216,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Calls.RingTimeout <= 0 {
 		c.Calls.RingTimeout = 60 * time.Second
+	}
+	if c.Calls.SessionExpires == 0 {
+		c.Calls.SessionExpires = 30 * time.Minute
+	}
+	if c.Calls.MinSE <= 0 {
+		c.Calls.MinSE = 90 * time.Second
+	}
+	if c.Calls.SessionExpires > 0 && c.Calls.SessionExpires < c.Calls.MinSE {
+		c.Calls.SessionExpires = c.Calls.MinSE
 	}
 	if c.Calls.AckTimeout <= 0 {
 		c.Calls.AckTimeout = 32 * time.Second

@@ -88,6 +88,9 @@ var (
 	ErrMediaTimeout = errors.New("media inactivity timeout")
 	// ErrMediaFailed: a browser's ICE or DTLS failed, or its media ended.
 	ErrMediaFailed = errors.New("media path failed")
+	// ErrSessionExpired: a session timer ran out or its refresh failed
+	// (RFC 4028 §10).
+	ErrSessionExpired = errors.New("session expired")
 	// ErrAdminHangup: an operator ended the call through the admin API.
 	ErrAdminHangup = errors.New("ended by the administrator")
 	// ErrShutdown: the gateway is shutting down.

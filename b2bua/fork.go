@@ -37,6 +37,7 @@ type fork struct {
 	// carries credentials; replaced when a retry took this attempt's place.
 	trunk     *trunk.Trunk
 	authTried bool
+	seRetried bool // retried after 422 (RFC 4028 §7.4)
 	replaced  bool
 	noAnswer  *time.Timer // gives up on a trunk that does not respond
 }
@@ -103,6 +104,9 @@ func (c *call) newFork(b location.Binding, callID, fromTag string, offer []byte)
 		req.ReplaceHeader(ptrMaxForwards(mf.Val() - 1))
 	}
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
+	if transport != "WS" {
+		c.requestSessionTimer(req, c.s.cfg.Calls.SessionExpires)
+	}
 	req.AppendHeader(c.s.via(l))
 	if len(offer) > 0 {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -323,7 +327,14 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 	}
 	c.state = stateAnswered
 	c.s.counters.answered.Add(1)
-	c.answer200 = c.respondCaller(200, "OK", body)
+	c.answer200 = c.respondCaller(200, "OK", body, c.callerSessionHeaders()...)
+	c.caller.lastSDP = body
+	if !c.delayedOffer {
+		f.leg.lastSDP = f.req.Body()
+	}
+	c.calleeSessionTimer(f.leg, res)
+	c.startSessionTimer(c.caller)
+	c.startSessionTimer(c.callee)
 	c.log.Info("call answered", "callee_call_id", f.leg.callID, "target", f.leg.remoteTarget.String(),
 		"setup_ms", timeNow().Sub(c.started).Milliseconds(), "trunk", c.trunkName())
 	// RFC 3261 §13.3.1.4: retransmit the 2xx until the ACK arrives, and give
@@ -375,6 +386,7 @@ func (c *call) onCallerAck(ack *sip.Request) {
 			}
 			body = sdp
 		}
+		c.winner.leg.lastSDP = body
 		c.ackFork(c.winner, body)
 	}
 }

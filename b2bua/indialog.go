@@ -147,7 +147,12 @@ func (c *call) onRequest(in *inbound) {
 		c.end(cause)
 	case sip.OPTIONS:
 		in.reply(c.s, 200, "OK", nil, "", allowHeader())
-	case sip.INVITE, sip.UPDATE, sip.INFO, sip.REFER, sip.NOTIFY:
+	case sip.INVITE, sip.UPDATE:
+		if c.state == stateAnswered {
+			c.touchSession(l, req)
+		}
+		c.forwardMidCall(l, in)
+	case sip.INFO, sip.REFER, sip.NOTIFY:
 		c.forwardMidCall(l, in)
 	default:
 		in.reply(c.s, 405, "", nil, "", allowHeader())
@@ -169,7 +174,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 	// A session-timer refresh (UPDATE or re-INVITE without SDP from a
 	// browser) belongs to its own leg: answer it here (GUIDE §3, RFC 4028).
 	if req.Method == sip.UPDATE && len(req.Body()) == 0 {
-		in.reply(c.s, 200, "OK", nil, "")
+		in.reply(c.s, 200, "OK", nil, "", c.refreshHeaders(from)...)
 		return
 	}
 	// RFC 3261 §14.2: one offer/answer at a time; a crossing request gets 491.
@@ -195,6 +200,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 			return
 		}
 		body, ctype, offerIn, answer, failed = sdp, "application/sdp", true, ans, fail
+		to.lastSDP = sdp
 	}
 	// Session-Expires and Min-SE are negotiated per leg (RFC 4028) and are
 	// deliberately not copied across.
@@ -275,6 +281,12 @@ func (c *call) onMidCallAnswer(p *reinvite, res *sip.Response) {
 	var hdrs []sip.Header
 	if p.method == sip.INVITE && code < 300 {
 		hdrs = append(hdrs, &sip.ContactHeader{Address: p.from.contact})
+	}
+	if offerMethod(p.method) && code < 300 {
+		hdrs = append(hdrs, c.refreshHeaders(p.from)...)
+		if len(body) > 0 {
+			p.from.lastSDP = body
+		}
 	}
 	if code == 491 {
 		hdrs = append(hdrs, sip.NewHeader("Retry-After", "1"))

@@ -59,6 +59,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 			return withStatus(480, "", fmt.Errorf("%w: %s", ErrNotRegistered, aor))
 		}
 	}
+	if err := s.checkSessionInterval(req); err != nil {
+		return err
+	}
 	if len(bindings) == 0 {
 		// Not a local user (users who sign in with tokens exist only while
 		// registered): a number for the phone network, or nobody.

@@ -31,6 +31,11 @@ type leg struct {
 	// noUpdate: the peer's Allow header left UPDATE out (SIP.js does), so
 	// offers go to it as re-INVITEs (GUIDE §3).
 	noUpdate bool
+	// st is the leg's session timer (RFC 4028), nil without one.
+	st *sessionTimer
+	// lastSDP is the SDP we last sent on this leg, for refreshes by
+	// re-INVITE.
+	lastSDP []byte
 }
 
 // nextSeq returns the CSeq for our next request on this leg (RFC 3261 §12.2.1.1).

@@ -123,6 +123,7 @@ func (c *call) newTrunkFork(t *trunk.Trunk, dest string) (*fork, error) {
 		req.ReplaceHeader(ptrMaxForwards(mf.Val() - 1))
 	}
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
+	c.requestSessionTimer(req, c.s.cfg.Calls.SessionExpires)
 	for _, h := range extra {
 		req.AppendHeader(h)
 	}
@@ -182,6 +183,19 @@ func (c *call) sendTrunkFork(f *fork) {
 // forkFailed handles a fork's failure: trunk attempts may be retried with
 // credentials or fail over; otherwise the call fails once all forks have.
 func (c *call) forkFailed(f *fork, code int, res *sip.Response) {
+	if code == 422 && res != nil && !f.seRetried && c.state == stateRinging && !f.cancelWanted {
+		// RFC 4028 §7.4: ask again with the interval the callee wants.
+		interval := max(minSEOf(res), c.s.cfg.Calls.MinSE)
+		nf, err := c.retryFork(f, func(req *sip.Request) error {
+			c.requestSessionTimer(req, interval)
+			return nil
+		})
+		if err == nil {
+			nf.seRetried = true
+			c.log.Info("callee wants a longer session interval; retrying", "min_se", seconds(interval))
+			return
+		}
+	}
 	if f.trunk != nil && c.onTrunkFailure(f, code, res) {
 		return
 	}
@@ -214,11 +228,9 @@ func (c *call) onTrunkFailure(f *fork, code int, res *sip.Response) bool {
 	}
 	name := f.trunk.Config().Name
 	if (code == 401 || code == 407) && !f.authTried && res != nil {
-		nf, err := c.authorizedRetry(f, res)
+		nf, err := c.retryFork(f, func(req *sip.Request) error { return f.trunk.Authorize(req, res) })
 		if err == nil {
-			f.replaced = true
-			c.forks = append(c.forks, nf)
-			c.sendTrunkFork(nf)
+			nf.authTried = true
 			return true
 		}
 		c.log.Warn("cannot answer trunk challenge", "trunk", name, "status", code, "error", err)
@@ -231,22 +243,28 @@ func (c *call) onTrunkFailure(f *fork, code int, res *sip.Response) bool {
 	return c.nextTrunkAttempt()
 }
 
-// authorizedRetry repeats an attempt's INVITE with credentials for the
-// challenge in res: same dialog identifiers, next CSeq (RFC 3261 §22.2),
-// new branch.
-func (c *call) authorizedRetry(f *fork, res *sip.Response) (*fork, error) {
+// retryFork repeats an attempt's INVITE changed by mutate (credentials for
+// a challenge, RFC 3261 §22.2; a longer session interval, RFC 4028 §7.4):
+// same dialog identifiers, next CSeq, new branch. The new attempt takes
+// the old one's place and is sent.
+func (c *call) retryFork(f *fork, mutate func(*sip.Request) error) (*fork, error) {
 	req := f.req.Clone()
 	req.ReplaceHeader(&sip.CSeqHeader{SeqNo: f.leg.nextSeq(), MethodName: sip.INVITE})
 	req.RemoveHeader("Via")
 	req.PrependHeader(c.s.via(f.leg))
-	req.RemoveHeader("Authorization")
-	req.RemoveHeader("Proxy-Authorization")
-	if err := f.trunk.Authorize(req, res); err != nil {
+	if err := mutate(req); err != nil {
 		return nil, err
 	}
 	c.s.aim(req, f.leg)
 	nf := *f
-	nf.req, nf.tx, nf.authTried, nf.provisional, nf.final, nf.finalRes, nf.noAnswer = req, nil, true, false, 0, nil, nil
+	nf.req, nf.tx, nf.provisional, nf.final, nf.finalRes, nf.noAnswer = req, nil, false, 0, nil, nil
+	f.replaced = true
+	c.forks = append(c.forks, &nf)
+	if nf.trunk != nil {
+		c.sendTrunkFork(&nf)
+	} else {
+		c.sendFork(&nf)
+	}
 	return &nf, nil
 }
 

@@ -34,6 +34,9 @@ func (s *Server) handleTrunkInvite(req *sip.Request, tx sip.ServerTransaction, t
 	if len(bindings) == 0 {
 		return withStatus(480, "", fmt.Errorf("%w: nobody of %s is registered for DID %q", ErrNotRegistered, strings.Join(members, ","), did))
 	}
+	if err := s.checkSessionInterval(req); err != nil {
+		return err
+	}
 	if !t.Acquire() {
 		return withStatus(503, "Trunk Call Limit", fmt.Errorf("%w: trunk %s is at its call limit", ErrTooManyCalls, name))
 	}

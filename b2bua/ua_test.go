@@ -29,6 +29,11 @@ type answerPlan struct {
 	early bool
 	// allow, when set, is the Allow header of the 2xx.
 	allow string
+	// sessionExpires, when set, is the Session-Expires header of the 2xx.
+	sessionExpires string
+	// minSE makes the phone refuse an INVITE asking for a shorter session
+	// interval (in seconds) with 422 (RFC 4028 §8.1).
+	minSE int
 }
 
 // deskPhone is a sipgo UA on 127.0.0.1 that registers at the gateway,
@@ -214,6 +219,12 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = dss.Respond(plan.code, "", nil)
 		return
 	}
+	if plan.minSE > 0 {
+		if se := req.GetHeader("Session-Expires"); se == nil || atoiPrefix(se.Value()) < plan.minSE {
+			_ = dss.Respond(422, "Session Interval Too Small", nil, sip.NewHeader("Min-SE", strconv.Itoa(plan.minSE)))
+			return
+		}
+	}
 	p.sessions <- dss
 	var body []byte
 	if !plan.noSDP {
@@ -223,6 +234,9 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if plan.allow != "" {
 		hdrs = append(hdrs, sip.NewHeader("Allow", plan.allow))
 	}
+	if plan.sessionExpires != "" {
+		hdrs = append(hdrs, sip.NewHeader("Session-Expires", plan.sessionExpires), sip.NewHeader("Require", "timer"))
+	}
 	if body != nil {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
@@ -230,6 +244,18 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (p *deskPhone) port() int { return portOf(p.addr) }
+
+// atoiPrefix reads the leading digits of s ("90;refresher=uac" → 90).
+func atoiPrefix(s string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(s) {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
 
 func portOf(addr string) int {
 	_, port, _ := net.SplitHostPort(addr)
