@@ -18,6 +18,9 @@ const idleTimeout = 60 * time.Second
 // maxHeaderBytes bounds the size of HTTP request headers.
 const maxHeaderBytes = 64 << 10
 
+// acmeALPN is the ALPN protocol of ACME TLS-ALPN-01 challenges (RFC 8737 §6).
+const acmeALPN = "acme-tls/1"
+
 // Handler receives connection events. All methods are called from the
 // connection's reader goroutine, so calls for one connection never overlap;
 // calls for different connections run concurrently.
@@ -100,8 +103,15 @@ func New(cfg Config, h Handler) *Server {
 	if cfg.TLSConfig != nil {
 		s.tls = cfg.TLSConfig.Clone()
 		// RFC 6455 §4.1: the upgrade is an HTTP/1.1 mechanism, so never
-		// negotiate h2 via ALPN.
-		s.tls.NextProtos = []string{"http/1.1"}
+		// negotiate h2 via ALPN. An ACME TLS-ALPN-01 responder's protocol
+		// (RFC 8737 §6) stays when the caller's configuration offers it.
+		protos := []string{"http/1.1"}
+		for _, p := range cfg.TLSConfig.NextProtos {
+			if p == acmeALPN {
+				protos = append(protos, p)
+			}
+		}
+		s.tls.NextProtos = protos
 	}
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)

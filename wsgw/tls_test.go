@@ -63,3 +63,23 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		t.Fatal("silent TLS client was not disconnected")
 	}
 }
+
+// TestTLSALPNKeepsACMEButNeverH2: h2 is never negotiated; the ACME
+// TLS-ALPN-01 protocol is, when the configuration offers it.
+func TestTLSALPNKeepsACMEButNeverH2(t *testing.T) {
+	cert, _ := selfSigned(t)
+	for _, tc := range []struct {
+		offered []string
+		want    []string
+	}{
+		{[]string{"h2", "http/1.1"}, []string{"http/1.1"}},
+		{[]string{"http/1.1", "acme-tls/1"}, []string{"http/1.1", "acme-tls/1"}},
+		{nil, []string{"http/1.1"}},
+	} {
+		s := New(Config{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: tc.offered}}, nil)
+		got := s.tls.NextProtos
+		if len(got) != len(tc.want) || got[0] != tc.want[0] || (len(got) > 1 && got[1] != tc.want[1]) {
+			t.Errorf("offered %v: serving %v, want %v", tc.offered, got, tc.want)
+		}
+	}
+}

@@ -51,6 +51,8 @@ type listenConfig struct {
 type tlsConfig struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
+	// ACME obtains certificates for the HTTPS/WSS listener (see certs.go).
+	ACME acmeConfig `yaml:"acme"`
 }
 
 type wsConfig struct {
@@ -191,6 +193,8 @@ func sectionOf(typ string) string {
 		return "listen."
 	case "tlsConfig":
 		return "tls."
+	case "acmeConfig":
+		return "tls.acme."
 	case "wsConfig":
 		return "websocket."
 	case "registrarConfig":
@@ -247,7 +251,7 @@ func (fc fileConfig) validate() error {
 	if (fc.TLS.CertFile == "") != (fc.TLS.KeyFile == "") {
 		return &configError{Key: "tls", Msg: "cert_file and key_file must be set together"}
 	}
-	if fc.Listen.SIPTLS != "" && fc.TLS.CertFile == "" {
+	if fc.Listen.SIPTLS != "" && fc.TLS.CertFile == "" && !fc.TLS.ACME.Enabled {
 		return &configError{Key: "listen.sip_tls", Msg: "needs tls.cert_file and tls.key_file"}
 	}
 	if fc.WebSocket.Path != "" && !strings.HasPrefix(fc.WebSocket.Path, "/") {

@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -266,13 +265,27 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))
 	}
 	if fc.TLS.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(fc.TLS.CertFile, fc.TLS.KeyFile)
+		// Certificates are reread when their files change (renewals need
+		// no restart).
+		src, err := newCertSource(fc.TLS.CertFile, fc.TLS.KeyFile, log)
 		if err != nil {
 			return cfg, nil, &configError{Key: "tls", Msg: err.Error()}
 		}
-		tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tc := serverTLS(src.GetCertificate)
 		cfg.TLSConfig = tc
 		cfg.WS.TLSConfig = tc
+	}
+	if fc.TLS.ACME.Enabled {
+		tc, _, err := acmeTLS(fc.TLS.ACME, fc.DataDir)
+		if err != nil {
+			return cfg, nil, err
+		}
+		// ACME certificates serve HTTPS/WSS; SIP-TLS uses them too unless
+		// certificate files are configured.
+		cfg.WS.TLSConfig = tc
+		if cfg.TLSConfig == nil {
+			cfg.TLSConfig = tc
+		}
 	}
 	routing, policies, err := routingFromFile(fc)
 	if err != nil {
