@@ -178,6 +178,9 @@ type Bridger struct {
 	playerOnce                 sync.Once
 	presses                    chan pressReq
 
+	// tap receives copies of the RTP passed (bridgetap.go); nil: none.
+	tap atomic.Pointer[tapBox]
+
 	// Transcoding (bridgetranscode.go): nil while payloads pass untouched.
 	tc       atomic.Pointer[transcoding]
 	tcMu     sync.Mutex // serialises the playout tick with replacing tc
@@ -466,6 +469,9 @@ func (b *Bridger) fromPhone(pkt []byte, src netip.AddrPort) {
 		b.takeRTCP(pkt, time.Now())
 		return
 	}
+	if t := b.tap.Load(); t != nil {
+		t.t.PhoneRTP(pkt)
+	}
 	m := b.mapsNow()
 	b.rxMu.Lock()
 	b.rx.update(binary.BigEndian.Uint32(pkt[8:12]), binary.BigEndian.Uint16(pkt[2:4]),
@@ -517,6 +523,9 @@ func (b *Bridger) fromBrowser(pkt []byte) {
 	if len(pkt) < 12 || pkt[0]>>6 != 2 {
 		b.invalid.Add(1)
 		return
+	}
+	if t := b.tap.Load(); t != nil {
+		t.t.BrowserRTP(pkt)
 	}
 	m := b.mapsNow()
 	if !b.browserEvent(pkt, m) {
