@@ -25,6 +25,7 @@ type dialerLab struct {
 	base  string // http://<gateway>:<http port>
 	probe string // the bundled probe script
 	main  *page  // the tab signed in as 1004 by f_dialer_calls_phone
+	js    *page  // the JsSIP page registered as 1000: a second caller
 }
 
 // dialerState mirrors snapshot() in pages/dialer-probe.js.
@@ -44,18 +45,25 @@ type dialerState struct {
 	LoginShown   bool   `json:"loginShown"`
 	LoginError   string `json:"loginError"`
 	Account      string `json:"account"`
+	Calls        int    `json:"calls"`      // the element's data-calls
+	OtherShown   bool   `json:"otherShown"` // the second-call row
+	OtherPeer    string `json:"otherPeer"`
+	OtherState   string `json:"otherState"`
 }
 
 // dialerEvent is one event the element dispatched.
 type dialerEvent struct {
 	Type   string `json:"type"`
 	Detail struct {
-		Code    any    `json:"code"` // a string in callgate:error, a SIP code in callgate:ended
-		SIPCode int    `json:"sipCode"`
-		Message string `json:"message"`
-		Reason  string `json:"reason"`
-		Cause   string `json:"cause"`
-		From    string `json:"from"`
+		Code       any    `json:"code"` // a string in callgate:error, a SIP code in callgate:ended
+		SIPCode    int    `json:"sipCode"`
+		Message    string `json:"message"`
+		Reason     string `json:"reason"`
+		Cause      string `json:"cause"`
+		From       string `json:"from"`
+		Peer       string `json:"peer"`
+		ActivePeer string `json:"activePeer"`
+		Status     string `json:"status"`
 	} `json:"detail"`
 }
 

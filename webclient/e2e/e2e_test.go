@@ -230,11 +230,12 @@ func TestBrowserPhoneCalls(t *testing.T) {
 
 	// callgate's own dialer page and its <callgate-dialer>, in Chromium,
 	// with the baresip phone.
-	dl := &dialerLab{c: c, br: br, g: g, ph: ph, base: dialer, probe: probePath(www)}
+	dl := &dialerLab{c: c, br: br, g: g, ph: ph, base: dialer, probe: probePath(www), js: js}
 	t.Run("f_dialer_calls_phone", dl.callsPhone)
 	t.Run("g_phone_calls_dialer", dl.phoneCalls)
 	t.Run("h_dialer_keyboard_only", dl.keyboardOnly)
 	t.Run("i_dialer_tokens", dl.tokens)
+	t.Run("j_dialer_call_waiting", dl.callWaiting)
 	if dl.main != nil {
 		dl.main.close(t)
 	}

@@ -8,6 +8,8 @@ import { stopStream } from './media.js';
  * @typedef {{cause: string, code: number|null, reason: string, originator: string, answered: boolean}} EndInfo
  */
 
+let lastId = 0;
+
 /**
  * A call in progress. Events: "state" (detail: {state}), "track" (detail:
  * {stream}), "flags" (mute or hold changed), "early-media", "ended" (detail:
@@ -19,6 +21,8 @@ export class Call extends EventTarget {
    */
   constructor(o) {
     super();
+    /** Number of this call within the page, for events and the DOM. */
+    this.id = ++lastId;
     this.direction = o.direction;
     this.peer = o.peer;
     this.name = o.name || '';
@@ -36,6 +40,12 @@ export class Call extends EventTarget {
     this.session = null;
     this.declinedLocally = false;
     this.earlyMedia = false;
+    /** @type {MediaStream|null} the far end's audio */
+    this.remoteStream = null;
+    /** Entry of this call in the history store. */
+    this.historyId = '';
+    /** Ended by a successful transfer (RFC 3515), not by either party. */
+    this.transferred = false;
   }
 
   /**
@@ -84,6 +94,7 @@ export class Call extends EventTarget {
     this.pc = pc;
     pc.addEventListener('track', (ev) => {
       const stream = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+      this.remoteStream = stream;
       this.dispatchEvent(new CustomEvent('track', { detail: { stream } }));
     });
   }
@@ -156,14 +167,16 @@ export class Call extends EventTarget {
   /**
    * Ends the call whatever its state: CANCEL before an answer, BYE after,
    * and for an incoming call not yet answered 603 Decline (RFC 3261
-   * §21.6.2), or 486 Busy Here when the dialer is busy.
-   * @param {{busy?: boolean}} [o]
+   * §21.6.2), or 486 Busy Here (§21.4.24) when the dialer is busy: on its
+   * own (o.busy), or because the user declined a waiting call (o.busy and
+   * o.byUser; the history records it as declined).
+   * @param {{busy?: boolean, byUser?: boolean}} [o]
    */
   hangup(o = {}) {
     if (this.state === 'ended' || !this.session) return;
     try {
       if (this.state === 'incoming') {
-        this.declinedLocally = !o.busy;
+        this.declinedLocally = !o.busy || Boolean(o.byUser);
         this.session.terminate(o.busy ? { status_code: 486, reason_phrase: 'Busy Here' } : { status_code: 603, reason_phrase: 'Decline' });
       } else {
         this.session.terminate();
@@ -220,27 +233,45 @@ export class Call extends EventTarget {
   }
 
   /**
-   * Blind transfer (RFC 3515 REFER; RFC 5589 §6). The "transfer" event
-   * reports phases "sent" (202 Accepted), "done" (NOTIFY with a 2xx sipfrag;
-   * our leg is then hung up) and "failed".
-   * @param {string} target SIP URI
+   * Transfers this call's party (RFC 3515 REFER). Blind (RFC 5589 §6) to
+   * a SIP URI; attended (RFC 5589 §7) when replaces is the call with the
+   * target: the Refer-To then carries a Replaces header (RFC 3891 §3)
+   * naming that call's dialog, so the target's call with us is replaced
+   * by one with this call's party. The "transfer" event reports phases
+   * "sent" (2xx to the REFER), "progress" (a NOTIFY with a 1xx sipfrag,
+   * RFC 3515 §2.4.5), "done" (a NOTIFY with a 2xx sipfrag; this call is
+   * then hung up) and "failed".
+   * @param {any} target SIP URI, as a string or a JsSIP URI
+   * @param {{replaces?: Call}} [o]
    */
-  transfer(target) {
+  transfer(target, o = {}) {
     if (this.state !== 'in-call') return false;
     const report = (phase, code = null, reason = '') =>
-      this.dispatchEvent(new CustomEvent('transfer', { detail: { phase, code, reason } }));
-    const sub = this.session.refer(target, {
+      this.dispatchEvent(new CustomEvent('transfer', { detail: { phase, code, reason, attended: Boolean(o.replaces) } }));
+    const line = (e) => (e && e.status_line ? e.status_line : {});
+    /** @type {Record<string, any>} */
+    const options = {
       eventHandlers: {
         requestSucceeded: () => report('sent'),
         requestFailed: (e) => report('failed', e && e.response ? e.response.status_code : null, e && e.response ? e.response.reason_phrase : e && e.cause),
+        trying: (e) => report('progress', line(e).status_code ?? 100, line(e).reason_phrase || ''),
+        progress: (e) => report('progress', line(e).status_code ?? null, line(e).reason_phrase || ''),
         accepted: () => {
           report('done');
           this.hangup();
         },
-        failed: (e) => report('failed', e && e.status_line ? e.status_line.status_code : null, e && e.status_line ? e.status_line.reason_phrase : ''),
+        failed: (e) => report('failed', line(e).status_code ?? null, line(e).reason_phrase || ''),
       },
-    });
-    return Boolean(sub);
+    };
+    if (o.replaces) {
+      if (!o.replaces.session || o.replaces.state !== 'in-call') return false;
+      options.replaces = o.replaces.session;
+    }
+    try {
+      return Boolean(this.session.refer(target, options));
+    } catch {
+      return false;
+    }
   }
 
   /**

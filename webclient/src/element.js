@@ -7,13 +7,14 @@ import { template, KEYS } from './template.js';
 import { icons } from './icons.js';
 import { Phone } from './phone.js';
 import { Call } from './call.js';
+import { CallList } from './calls.js';
 import { Tones } from './tones.js';
 import { openMicrophone, stopStream, listDevices, canPickSpeaker } from './media.js';
 import { askPermission, notifyIncoming } from './notify.js';
 import { HistoryStore, endStatus, isMissed } from './history.js';
 import { normalizeNumber, isDialable, toTarget, displayUser, isDtmfKey } from './number.js';
 import { credentials, tokenExpired, defaultServer, resolveServer, domainFromServer, parseIceServers, boolAttr } from './config.js';
-import { registrationFailure, connectionLost, callEnd, mediaError, announce } from './messages.js';
+import { registrationFailure, connectionLost, callEnd, mediaError, announce, announceWaiting, secondCallLabel, transferMessage } from './messages.js';
 import { keyAction } from './keyboard.js';
 import { formatDuration, formatWhen, spokenDuration } from './format.js';
 
@@ -22,6 +23,13 @@ const CONNECTION_ATTRS = new Set(['server', 'user', 'password', 'token', 'domain
 
 /** Call-end codes reported as callgate:error (failures not chosen by the other party). */
 const ERROR_END_CODES = new Set(['mic-denied', 'media', 'unreachable', 'auth-failed', 'dropped', 'not-allowed']);
+
+/**
+ * How long an attended transfer may wait for its final NOTIFY (RFC 3515
+ * §2.4.5) before the dialer gives up on it and offers both calls again.
+ * The target is already connected, so the answer normally takes seconds.
+ */
+const TRANSFER_TIMEOUT_MS = 20000;
 
 /** Registration failures after which the dialer stops instead of retrying. */
 const FATAL_REGISTRATION = new Set(['auth-failed', 'forbidden', 'token-expired', 'not-found']);
@@ -58,10 +66,17 @@ function storage() {
  * The dialer element. Attributes: server, user, password, token,
  * display-name, domain, autoregister, ice-servers, theme, no-notifications.
  * Events (bubbling and composed): callgate:registered, callgate:unregistered,
- * callgate:incoming, callgate:state, callgate:ended, callgate:error,
- * callgate:connection. Methods: register, unregister, call, answer, decline,
- * hangup, sendDTMF, mute, hold, transfer, focus, and getStats (the current
- * call's RTCStatsReport) for monitoring.
+ * callgate:incoming, callgate:waiting (a call rings while another is
+ * active), callgate:state, callgate:ended, callgate:transfer,
+ * callgate:error, callgate:connection. Methods: register, unregister,
+ * call, answer, decline, hangup, sendDTMF, mute, hold, swap, transfer,
+ * attendedTransfer, focus, and getStats (the current call's
+ * RTCStatsReport) for monitoring.
+ *
+ * Call waiting: a second incoming call rings softly beside the current
+ * one and is shown in a compact row; answering it holds the current call.
+ * The state, the events and the main controls describe the foreground
+ * ("current") call; a third call is refused with 486 Busy Here.
  */
 export class CallgateDialer extends HTMLElement {
   static get observedAttributes() {
@@ -70,9 +85,17 @@ export class CallgateDialer extends HTMLElement {
 
   #phone = new Phone();
   #tones = new Tones();
-  /** @type {Call|null} */
-  #call = null;
-  #historyId = '';
+  /** @type {CallList<Call>} */
+  #calls = new CallList();
+  /** @type {Call|null} the foreground call the panel shows now */
+  #shown = null;
+  /** @type {import('./calls.js').ToneName} */
+  #tone = null;
+  /** @type {Call|null} a ringing call whose answer waits for the microphone */
+  #pendingAnswer = null;
+  /** @type {{transferee: Call, target: Call}|null} attended transfer in progress */
+  #transfer = null;
+  #transferTimer = 0;
   /** @type {HistoryStore} */
   #history;
   #historyUser = '';
@@ -183,6 +206,22 @@ export class CallgateDialer extends HTMLElement {
   /** "idle", "calling", "ringing", "incoming", "answering" or "in-call". */
   get callState() { return this.#callState; }
 
+  /** The foreground call (what the panel, state and events describe). */
+  get #call() {
+    return this.#calls.current;
+  }
+
+  /**
+   * The calls, foreground first: at most two (one ringing beside the
+   * other, or one on hold).
+   * @returns {{id: number, direction: 'in'|'out', peer: string, name: string, state: string, held: boolean, current: boolean}[]}
+   */
+  get calls() {
+    return this.#calls.all().map((c, i) => ({
+      id: c.id, direction: c.direction, peer: c.peer, name: c.name, state: c.state, held: c.held, current: i === 0,
+    }));
+  }
+
   /** Whether the microphone is muted in the current call. */
   get muted() { return Boolean(this.#call && this.#call.muted); }
 
@@ -238,7 +277,7 @@ export class CallgateDialer extends HTMLElement {
   /** Unregisters and closes the connection; ends a call in progress. */
   unregister() {
     this.#restartAfterCall = false;
-    if (this.#call) this.#call.hangup();
+    for (const c of this.#calls.all()) c.hangup();
     this.#phone.stop();
     this.#setRegistration('offline');
   }
@@ -248,7 +287,7 @@ export class CallgateDialer extends HTMLElement {
    * @param {string} [number]
    */
   async call(number) {
-    if (this.#call) return false;
+    if (this.#calls.size > 0) return false;
     const dial = normalizeNumber(number ?? this.#el.number.value);
     if (number !== undefined) this.#el.number.value = dial;
     if (!isDialable(dial)) {
@@ -269,11 +308,12 @@ export class CallgateDialer extends HTMLElement {
       this.#fail(m.code, m.text);
       return false;
     }
-    if (this.#call || !this.#phone.canCall) {
+    if (this.#calls.size > 0 || !this.#phone.canCall) {
       stopStream(stream);
       return false;
     }
     const call = new Call({ direction: 'out', peer: dial });
+    this.#calls.dial(call);
     this.#attach(call);
     try {
       const session = this.#phone.call(toTarget(dial, this.domain), { mediaStream: stream, pcConfig: this.#pcConfig(), eventHandlers: call.handlers() });
@@ -287,37 +327,91 @@ export class CallgateDialer extends HTMLElement {
     return true;
   }
 
-  /** Answers the ringing incoming call. */
+  /**
+   * Answers the ringing incoming call: the current one, else the waiting
+   * one, which puts the current call on hold first.
+   */
   async answer() {
-    const call = this.#call;
-    if (!call || call.state !== 'incoming') return false;
-    this.#tones.stop();
+    const call = this.#calls.ringing;
+    if (!call) return false;
+    this.#pendingAnswer = call;
+    this.#updateTone();
     this.#closeNotification();
     let stream;
     try {
       stream = await openMicrophone(this.#micId);
     } catch (e) {
+      this.#pendingAnswer = null;
       const m = mediaError(e);
       this.#fail(m.code, m.text);
-      if (call.state === 'incoming') this.#startRing();
+      this.#updateTone();
       return false;
     }
-    if (this.#call !== call || call.state !== 'incoming') {
+    this.#pendingAnswer = null;
+    if (!this.#calls.has(call) || call.state !== 'incoming') {
       stopStream(stream);
+      this.#updateTone();
       return false;
     }
-    call.answer(stream, this.#pcConfig());
+    const r = this.#calls.answer(call, stream, this.#pcConfig());
+    if (this.#call !== this.#shown) this.#currentChanged();
+    this.#updateTone();
+    if (r && r.holdRefused) this.#info(`${r.holdRefused.peer} could not be put on hold; use Swap to hold it.`);
     return true;
   }
 
-  /** Declines the ringing incoming call (603 Decline). */
+  /**
+   * Declines the ringing incoming call: 603 Decline for the current one,
+   * 486 Busy Here (RFC 3261 §21.4.24) for a call waiting beside another.
+   */
   decline() {
-    if (this.#call && this.#call.state === 'incoming') this.#call.hangup();
+    const call = this.#calls.ringing;
+    if (!call) return;
+    if (call === this.#call) call.hangup();
+    else call.hangup({ busy: true, byUser: true });
   }
 
-  /** Ends the call: cancels, declines or hangs up as the state requires. */
-  hangup() {
-    if (this.#call) this.#call.hangup();
+  /**
+   * Ends a call: cancels, declines or hangs up as the state requires. The
+   * current call unless callId (see calls) names another.
+   * @param {number} [callId]
+   */
+  hangup(callId) {
+    const call = callId === undefined ? this.#call : this.#calls.all().find((c) => c.id === callId);
+    if (call) call.hangup();
+  }
+
+  /**
+   * Holds the current call and resumes the one on hold, which becomes the
+   * current call. Returns false when there are not two connected calls or
+   * a re-INVITE is still pending.
+   */
+  swap() {
+    if (!this.#calls.swap()) return false;
+    this.#currentChanged();
+    return true;
+  }
+
+  /**
+   * Attended transfer between the two calls (RFC 5589 §7): the party on
+   * hold gets a REFER to the current call's party with Replaces (RFC 3891)
+   * naming the current call. Progress comes in callgate:transfer events;
+   * both calls end here once the transfer succeeded.
+   */
+  attendedTransfer() {
+    const p = this.#calls.transferParties();
+    if (!p || this.#transfer) return false;
+    const identity = p.target.session && p.target.session.remote_identity;
+    const target = identity && identity.uri ? identity.uri : toTarget(p.target.peer, this.domain);
+    if (!p.transferee.transfer(target, { replaces: p.target })) return false;
+    this.#transfer = p;
+    this.#transferTimer = setTimeout(() => {
+      if (this.#transfer !== p) return;
+      this.#onTransfer(p.transferee, { phase: 'failed', code: null, reason: '', attended: true, timeout: true });
+    }, TRANSFER_TIMEOUT_MS);
+    this.#info(`Transferring ${p.transferee.peer} to ${p.target.peer}…`);
+    this.#render();
+    return true;
   }
 
   /**
@@ -378,7 +472,7 @@ export class CallgateDialer extends HTMLElement {
     if (!this.hasAttribute('data-registration')) this.setAttribute('data-registration', this.#registration);
     this.#listen(window, 'beforeunload', (e) => {
       // Leaving the page ends the call: let the browser ask first.
-      if (this.#call && this.#call.state !== 'incoming') e.preventDefault();
+      if (this.#calls.all().some((c) => c.state !== 'incoming')) e.preventDefault();
     });
     this.#listen(window, 'online', () => {
       if (this.#registration === 'reconnecting') this.#info('Back online. Reconnecting…');
@@ -461,7 +555,7 @@ export class CallgateDialer extends HTMLElement {
         this.#phone.updateCredentials(c.authUser, c.secret);
         return;
       }
-      if (this.#call) {
+      if (this.#calls.size > 0) {
         this.#restartAfterCall = true;
         return;
       }
@@ -549,70 +643,117 @@ export class CallgateDialer extends HTMLElement {
     const name = (session.remote_identity && session.remote_identity.display_name) || '';
     const call = new Call({ direction: 'in', peer, name });
     call.bindIncoming(session);
-    if (this.#call) {
-      // One call at a time: RFC 3261 §21.4.24 486 Busy Here.
+    const current = this.#call;
+    const verdict = this.#calls.offer(call);
+    if (verdict === 'busy') {
+      // Two calls already: RFC 3261 §21.4.24 486 Busy Here.
       this.#history.add({ direction: 'in', number: peer, name, status: 'busy' });
       call.hangup({ busy: true });
       this.#renderHistory();
       return;
     }
     this.#attach(call);
-    this.#startRing();
+    this.#closeNotification();
     this.#notification = notifyIncoming(name ? `${name} (${peer})` : peer, () => this.focus());
-    this.#emit('callgate:incoming', { from: peer, displayName: name });
+    this.#emit('callgate:incoming', { from: peer, displayName: name, callId: call.id, waiting: verdict === 'waiting' });
+    if (verdict === 'waiting' && current) {
+      this.#emit('callgate:waiting', { from: peer, displayName: name, callId: call.id, activePeer: current.peer, activeCallId: current.id });
+      this.#announce(announceWaiting(peer, current.peer, current.state === 'in-call'));
+    }
   }
 
-  #startRing() {
-    this.#tones.play('ring').then(() => this.#render());
+  /** Starts, changes or stops the ring, call-waiting or ringback tone. */
+  #updateTone() {
+    const want = this.#calls.tone(this.#pendingAnswer);
+    if (want === this.#tone) return;
+    this.#tone = want;
+    if (want) this.#tones.play(want).then(() => this.#render());
+    else this.#tones.stop();
   }
 
-  /** @param {Call} call */
+  /** @param {Call} call a call just added to the list */
   #attach(call) {
-    this.#call = call;
+    call.historyId = this.#history.add({ direction: call.direction, number: call.peer, name: call.name, status: 'ringing' });
+    call.addEventListener('state', (e) => this.#onCallState(call, e.detail.state));
+    call.addEventListener('flags', () => {
+      this.#renderKeepingFocus();
+      if (call === this.#call) this.#emitState();
+    });
+    call.addEventListener('track', (e) => {
+      if (call === this.#call) this.#playRemote(e.detail.stream);
+    });
+    call.addEventListener('early-media', () => this.#updateTone());
+    call.addEventListener('ended', (e) => this.#onEnded(call, e.detail));
+    call.addEventListener('transfer', (e) => this.#onTransfer(call, e.detail));
+    if (call === this.#call) {
+      this.#currentChanged();
+    } else {
+      this.#updateTone();
+      this.#renderKeepingFocus();
+    }
+  }
+
+  /**
+   * Shows the foreground call after it changed: a new first call, an
+   * answered waiting call, a swap, or the second call left alone when the
+   * first ended.
+   * @param {string} [prefix] said before the new state's announcement
+   */
+  #currentChanged(prefix = '') {
+    const call = this.#call;
+    this.#shown = call;
     this.#dtmfSent = '';
     this.#keypadOpen = false;
     this.#el.transferForm.hidden = true;
-    this.#historyId = this.#history.add({ direction: call.direction, number: call.peer, name: call.name, status: 'ringing' });
-    call.addEventListener('state', (e) => this.#onCallState(call, e.detail.state));
-    call.addEventListener('flags', () => {
-      this.#render();
-      this.#emitState();
-    });
-    call.addEventListener('track', (e) => this.#playRemote(e.detail.stream));
-    call.addEventListener('early-media', () => this.#tones.stop());
-    call.addEventListener('ended', (e) => this.#onEnded(call, e.detail));
-    call.addEventListener('transfer', (e) => this.#onTransfer(e.detail));
-    this.#onCallState(call, call.state);
+    const a = this.#el.remoteAudio;
+    if (call && call.remoteStream) this.#playRemote(call.remoteStream);
+    else a.srcObject = null;
+    if (call && call.state === 'in-call') {
+      this.#startTimer();
+    } else {
+      this.#stopTimer();
+      this.#el.timer.textContent = '0:00';
+    }
+    this.#updateTone();
+    this.#setCallState(call ? call.state : 'idle', prefix);
   }
 
   #onCallState(call, state) {
-    if (this.#call !== call) return;
-    if (state === 'ended') return; // handled with the end details
-    if (state === 'ringing' && !call.earlyMedia) this.#tones.play('ringback').then(() => this.#render());
-    if (state === 'answering' || state === 'in-call') {
-      this.#tones.stop();
-      this.#closeNotification();
+    if (!this.#calls.has(call) || state === 'ended') return; // an end is handled with its details
+    if (state === 'in-call') this.#history.update(call.historyId, { status: 'answered', answeredAt: call.answeredAt });
+    if ((state === 'answering' || state === 'in-call') && !this.#calls.ringing) this.#closeNotification();
+    this.#updateTone();
+    if (call !== this.#call) {
+      this.#renderKeepingFocus();
+      return;
     }
-    if (state === 'in-call') {
-      this.#history.update(this.#historyId, { status: 'answered', answeredAt: call.answeredAt });
-      this.#startTimer();
+    if (call !== this.#shown) {
+      this.#currentChanged();
+      return;
     }
+    if (state === 'in-call') this.#startTimer();
     this.#setCallState(state);
   }
 
-  #setCallState(state) {
+  /**
+   * @param {string} state
+   * @param {string} [prefix] said before the state's announcement
+   */
+  #setCallState(state, prefix = '') {
     const focused = this.shadowRoot.activeElement;
     this.#callState = state;
     this.setAttribute('data-state', state);
     this.#render();
-    this.#announce(announce(state, { peer: this.#call ? this.#call.peer : '', held: this.held }));
+    const o = this.#calls.other;
+    const said = announce(state, { peer: this.#call ? this.#call.peer : '', held: this.held, other: o ? { peer: o.peer, state: o.state, held: o.held } : null });
+    this.#announce([prefix, said].filter(Boolean).join(' '));
     this.#emitState();
     // Keep keyboard focus inside the dialer when its control disappears.
     if (focused && !this.#visible(focused)) this.#primaryControl().focus();
   }
 
-  #emitState() {
-    const c = this.#call;
+  /** @param {Call|null} [c] the call described; the current one by default */
+  #emitState(c = this.#call) {
     this.#emit('callgate:state', {
       state: this.#callState,
       direction: c ? c.direction : null,
@@ -620,44 +761,69 @@ export class CallgateDialer extends HTMLElement {
       muted: Boolean(c && c.muted),
       held: Boolean(c && c.held),
       remoteHeld: Boolean(c && c.remoteHeld),
+      calls: this.#calls.size,
     });
   }
 
   /** @param {Call} call @param {import('./call.js').EndInfo} info */
   #onEnded(call, info) {
-    if (this.#call !== call) return;
+    const r = this.#calls.remove(call);
+    if (!r) return;
     const focused = this.shadowRoot.activeElement;
-    this.#tones.stop();
-    this.#stopTimer();
-    this.#closeNotification();
-    const $a = this.#el.remoteAudio;
-    $a.srcObject = null;
+    if (this.#transfer && (this.#transfer.transferee === call || this.#transfer.target === call) && !call.transferred) {
+      // One of the two calls ended before the transfer finished.
+      this.#endTransfer();
+    }
+    if (!this.#calls.ringing) this.#closeNotification();
     const status = endStatus({ direction: call.direction, answered: info.answered, originator: info.originator, cause: info.cause, declinedLocally: call.declinedLocally });
-    this.#history.update(this.#historyId, {
+    this.#history.update(call.historyId, {
       status, code: info.code, cause: info.cause, endedAt: Date.now(), answeredAt: call.answeredAt ?? undefined,
     });
     const m = callEnd({ ...info, direction: call.direction, peer: call.peer, token: Boolean(this.token) });
+    // With another call left, name the one that ended.
+    const text = this.#calls.size > 0 && m.code === 'ended' && info.originator === 'local' ? `Call with ${call.peer} ended.` : m.text;
     const duration = call.answeredAt ? (Date.now() - call.answeredAt) / 1000 : 0;
-    this.#callState = 'ended';
-    this.setAttribute('data-state', 'ended');
-    this.#emitState();
-    this.#call = null;
+    if (r.wasCurrent) {
+      this.#stopTimer();
+      this.#el.remoteAudio.srcObject = null;
+      this.#shown = null;
+      this.#callState = 'ended';
+      this.setAttribute('data-state', 'ended');
+      this.#emitState(call);
+    }
     this.#emit('callgate:ended', {
       cause: info.cause, code: info.code, reason: info.reason, originator: info.originator,
-      direction: call.direction, peer: call.peer, answered: info.answered, duration: Math.round(duration), message: m.text, status,
+      direction: call.direction, peer: call.peer, answered: info.answered, duration: Math.round(duration), message: text, status,
+      callId: call.id,
     });
-    if (m.kind === 'error') {
-      this.#showMessage(m.text, 'error');
-      this.#announce(m.text, true);
-      if (ERROR_END_CODES.has(m.code)) this.#emit('callgate:error', { code: m.code, message: m.text, sipCode: info.code });
+    let said = '';
+    if (call.transferred) {
+      // The transfer's own message stays.
+    } else if (m.kind === 'error') {
+      this.#showMessage(text, 'error');
+      this.#announce(text, true);
+      if (ERROR_END_CODES.has(m.code)) this.#emit('callgate:error', { code: m.code, message: text, sipCode: info.code });
     } else {
-      this.#showMessage(duration ? `${m.text} Duration ${formatDuration(duration)}.` : m.text, 'info');
-      this.#announce(duration ? `${m.text} Duration ${spokenDuration(duration)}.` : m.text);
+      this.#showMessage(duration ? `${text} Duration ${formatDuration(duration)}.` : text, 'info');
+      said = duration ? `${text} Duration ${spokenDuration(duration)}.` : text;
     }
+    this.#updateTone();
+    this.#renderHistory();
+    if (!r.wasCurrent) {
+      this.#announce(said);
+      this.#renderKeepingFocus(focused);
+      return;
+    }
+    if (r.promoted) {
+      // The second call comes to the foreground as it is (still on hold,
+      // or still ringing); its announcement follows the end's.
+      this.#currentChanged(said);
+      return;
+    }
+    this.#announce(said);
     this.#callState = 'idle';
     this.setAttribute('data-state', 'idle');
     this.#render();
-    this.#renderHistory();
     this.#emitState();
     if (focused && !this.#visible(focused)) this.#primaryControl().focus();
     if (this.#restartAfterCall) {
@@ -666,15 +832,39 @@ export class CallgateDialer extends HTMLElement {
     }
   }
 
-  #onTransfer(d) {
-    if (d.phase === 'sent') {
-      this.#info('Transfer accepted; connecting the other party…');
-    } else if (d.phase === 'done') {
-      this.#info('Call transferred.');
-    } else {
-      const what = d.code ? ` (${d.code}${d.reason ? ' ' + d.reason : ''})` : '';
-      this.#fail('transfer-failed', `The transfer did not go through${what}. You are still on the call.`, { sipCode: d.code });
+  /** Forgets the attended transfer in progress. */
+  #endTransfer() {
+    clearTimeout(this.#transferTimer);
+    this.#transferTimer = 0;
+    this.#transfer = null;
+  }
+
+  /**
+   * @param {Call} call
+   * @param {{phase: string, code: number|null, reason: string, attended: boolean, timeout?: boolean}} d
+   */
+  #onTransfer(call, d) {
+    const t = d.attended ? this.#transfer : null;
+    const m = transferMessage(d, t ? { transferee: t.transferee.peer, target: t.target.peer } : {});
+    this.#emit('callgate:transfer', { phase: d.phase, code: d.code, reason: d.reason, attended: d.attended, peer: call.peer, target: t ? t.target.peer : null, message: m.text });
+    if (d.phase === 'done') {
+      // RFC 5589 §6/§7: a 2xx NOTIFY ends the transferor's part; this call
+      // hangs up by itself, the replaced one is ended here.
+      call.transferred = true;
+      if (t) t.target.transferred = true;
     }
+    if (m.kind === 'error') {
+      if (t) this.#endTransfer();
+      this.#fail(m.code, m.text, { sipCode: d.code });
+    } else {
+      this.#info(m.text);
+    }
+    if (d.phase === 'done' && t) {
+      this.#endTransfer();
+      // After this call's own hang-up, which follows this event.
+      queueMicrotask(() => t.target.hangup());
+    }
+    this.#renderKeepingFocus();
   }
 
   /** Plays the far end through an <audio> element; Chrome plays nothing otherwise. */
@@ -796,6 +986,18 @@ export class CallgateDialer extends HTMLElement {
     $.decline.addEventListener('click', () => this.decline());
     $.hangup.addEventListener('click', () => this.hangup());
     $.mute.addEventListener('click', () => this.mute(!this.muted));
+    $.otherAnswer.addEventListener('click', () => this.answer());
+    $.otherDecline.addEventListener('click', () => this.#declineOther());
+    $.otherHangup.addEventListener('click', () => {
+      const o = this.#calls.other;
+      if (o) o.hangup();
+    });
+    $.otherSwap.addEventListener('click', () => {
+      if (!this.swap()) this.#info('Swapping is not possible right now; try again in a moment.');
+    });
+    $.transferCalls.addEventListener('click', () => {
+      if (!this.attendedTransfer()) this.#info('The calls cannot be transferred right now.');
+    });
     $.hold.addEventListener('click', () => {
       if (!this.hold(!this.held)) this.#info('Hold is not possible right now; try again in a moment.');
     });
@@ -879,7 +1081,8 @@ export class CallgateDialer extends HTMLElement {
       $.transferCancel.click();
       return;
     }
-    const a = keyAction(e, { state: this.#callState, target });
+    const o = this.#calls.other;
+    const a = keyAction(e, { state: this.#callState, target, waiting: Boolean(o && o.state === 'incoming') });
     if (!a) return;
     e.preventDefault();
     switch (a.type) {
@@ -900,6 +1103,12 @@ export class CallgateDialer extends HTMLElement {
         break;
       case 'decline':
         this.decline();
+        break;
+      case 'answer-waiting':
+        this.answer();
+        break;
+      case 'decline-waiting':
+        this.#declineOther();
         break;
       case 'hangup':
         this.hangup();
@@ -991,15 +1200,14 @@ export class CallgateDialer extends HTMLElement {
   async #pickMic(id) {
     this.#micId = id;
     this.#store('mic', id);
-    const call = this.#call;
-    if (call && (call.state === 'in-call' || call.state === 'calling' || call.state === 'ringing')) {
-      try {
-        await call.replaceMicrophone(await openMicrophone(id));
-        this.#announce('Microphone changed.');
-      } catch (e) {
-        const m = mediaError(e);
-        this.#fail(m.code, m.text);
-      }
+    const calls = this.#calls.all().filter((c) => c.state === 'in-call' || c.state === 'calling' || c.state === 'ringing');
+    if (calls.length === 0) return;
+    try {
+      for (const call of calls) await call.replaceMicrophone(await openMicrophone(id));
+      this.#announce('Microphone changed.');
+    } catch (e) {
+      const m = mediaError(e);
+      this.#fail(m.code, m.text);
     }
   }
 
@@ -1135,9 +1343,53 @@ export class CallgateDialer extends HTMLElement {
       $.hold.setAttribute('aria-pressed', 'false');
       $.timer.textContent = '0:00';
     }
+    this.#renderOther();
     $.keypadToggle.setAttribute('aria-expanded', String(inCall && this.#keypadOpen));
     $.transferToggle.setAttribute('aria-expanded', String(!$.transferForm.hidden));
     $.enableAudio.hidden = !(this.#tones.blocked || this.#audioBlocked);
+  }
+
+  /** The second-call row: who, in what state, and what can be done. */
+  #renderOther() {
+    const $ = this.#el;
+    const o = this.#calls.other;
+    const cur = this.#call;
+    this.setAttribute('data-calls', String(this.#calls.size));
+    $.otherCall.hidden = !o;
+    if (!o || !cur) return;
+    const t = this.#transfer;
+    $.otherCall.dataset.state = o.state;
+    $.otherCall.dataset.held = String(o.held);
+    $.otherPeer.textContent = o.name ? `${o.name} (${o.peer})` : o.peer;
+    $.otherState.textContent = secondCallLabel({ peer: o.peer, state: o.state, held: o.held, remoteHeld: o.remoteHeld, transferring: Boolean(t) });
+    const ringing = o.state === 'incoming';
+    $.otherAnswer.hidden = !ringing;
+    $.otherDecline.hidden = !ringing;
+    $.otherHangup.hidden = ringing;
+    $.otherSwap.hidden = !this.#calls.canSwap() || Boolean(t);
+    $.transferCalls.hidden = !this.#calls.canTransfer() || Boolean(t);
+    // Names start with the visible text (WCAG 2.5.3).
+    $.otherAnswer.setAttribute('aria-label', cur.state === 'in-call' ? `Answer ${o.peer} and hold ${cur.peer}` : `Answer ${o.peer}`);
+    $.otherDecline.setAttribute('aria-label', `Decline ${o.peer}`);
+    $.otherSwap.setAttribute('aria-label', `Swap: talk to ${o.peer}, hold ${cur.peer}`);
+    $.transferCalls.setAttribute('aria-label', `Transfer ${o.peer} to ${cur.peer}`);
+    $.otherHangup.setAttribute('aria-label', `Hang up ${o.peer}`);
+  }
+
+  /**
+   * Renders, and moves keyboard focus to the main control when the
+   * focused one disappeared.
+   * @param {Element|null} [focused]
+   */
+  #renderKeepingFocus(focused = this.shadowRoot.activeElement) {
+    this.#render();
+    if (focused && !this.#visible(focused)) this.#primaryControl().focus();
+  }
+
+  /** Declines the call waiting beside the current one (486 Busy Here). */
+  #declineOther() {
+    const o = this.#calls.other;
+    if (o && o.state === 'incoming') o.hangup({ busy: true, byUser: true });
   }
 
   #primaryControl() {

@@ -5,30 +5,35 @@
  * @typedef {'number'|'text'|'button'|'select'|'other'} TargetKind
  *   where the key went: the number field, another text field (transfer),
  *   a button, a select, or anything else inside the dialer
- * @typedef {{type: 'digit'|'dtmf', digit: string}|{type: 'backspace'|'call'|'answer'|'decline'|'hangup'}} KeyAction
+ * @typedef {{type: 'digit'|'dtmf', digit: string}|{type: 'backspace'|'call'|'answer'|'decline'|'hangup'|'answer-waiting'|'decline-waiting'}} KeyAction
  */
 
 const ACTIVE = new Set(['calling', 'ringing', 'answering', 'in-call']);
 
 /**
  * Decides what a keydown does. Keys with Ctrl, Alt or Meta are never taken
- * (paste, copy and browser shortcuts keep working).
+ * (paste, copy and browser shortcuts keep working). While a second call
+ * rings beside a connected one (waiting), Escape declines that call
+ * instead of hanging up, and Enter away from buttons and fields answers it.
  * @param {{key: string, ctrlKey?: boolean, altKey?: boolean, metaKey?: boolean, repeat?: boolean}} ev
- * @param {{state: string, target: TargetKind}} ctx
+ * @param {{state: string, target: TargetKind, waiting?: boolean}} ctx
  * @returns {KeyAction|null}
  */
 export function keyAction(ev, ctx) {
   if (ev.ctrlKey || ev.altKey || ev.metaKey) return null;
   const { state, target } = ctx;
   const typing = target === 'number' || target === 'text';
+  const waiting = Boolean(ctx.waiting) && state !== 'incoming' && state !== 'idle';
   switch (ev.key) {
     case 'Escape':
       if (state === 'incoming') return { type: 'decline' };
+      if (waiting) return { type: 'decline-waiting' };
       if (ACTIVE.has(state)) return { type: 'hangup' };
       return null;
     case 'Enter':
       if (target === 'button' || target === 'select' || target === 'text') return null;
       if (state === 'incoming') return { type: 'answer' };
+      if (waiting) return { type: 'answer-waiting' };
       if (state === 'idle') return { type: 'call' };
       return null;
     case 'Backspace':

@@ -37,3 +37,14 @@ test('modified keys are left to the browser', () => {
   assert.equal(keyAction(k('1', { metaKey: true }), { state: 'in-call', target: 'other' }), null);
   assert.equal(keyAction(k('Enter', { altKey: true }), { state: 'idle', target: 'other' }), null);
 });
+
+test('a call waiting beside a connected one: Enter answers it, Escape declines it', () => {
+  const ctx = { state: 'in-call', target: 'other', waiting: true };
+  assert.deepEqual(keyAction(k('Enter'), ctx), { type: 'answer-waiting' });
+  assert.deepEqual(keyAction(k('Escape'), ctx), { type: 'decline-waiting' });
+  assert.deepEqual(keyAction(k('Escape'), { ...ctx, target: 'button' }), { type: 'decline-waiting' }, 'never hangs up the current call by surprise');
+  assert.equal(keyAction(k('Enter'), { ...ctx, target: 'button' }), null, 'a focused button handles Enter');
+  assert.deepEqual(keyAction(k('5'), ctx), { type: 'dtmf', digit: '5' }, 'digits still go to the current call');
+  assert.deepEqual(keyAction(k('Enter'), { ...ctx, state: 'incoming' }), { type: 'answer' }, 'a ringing current call comes first');
+  assert.deepEqual(keyAction(k('Escape'), { ...ctx, waiting: false }), { type: 'hangup' });
+});

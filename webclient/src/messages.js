@@ -107,6 +107,8 @@ export function callEnd(e) {
       if (e.direction === 'in') return info('missed', `Missed call from ${who}.`);
       return info('cancelled', 'Call cancelled.');
     case Causes.BUSY:
+      // Our own 486 to a waiting call the user declined.
+      if (e.direction === 'in' && e.originator === 'local') return info('declined', 'Call declined.');
       return error('busy', `${who} is busy.`);
     case Causes.UNAVAILABLE:
       return error('unavailable', `${who} is not available right now.`);
@@ -183,19 +185,89 @@ export function mediaError(err) {
 }
 
 /**
- * The sentence the polite live region reads for a call state.
+ * The sentence the polite live region reads for a call state. With a
+ * second call (other), a sentence about it follows.
  * @param {string} state
- * @param {{peer?: string, held?: boolean}} [ctx]
+ * @param {{peer?: string, held?: boolean, other?: SecondCall|null}} [ctx]
  */
 export function announce(state, ctx = {}) {
   const peer = ctx.peer || 'unknown caller';
+  const o = ctx.other;
+  const also = o ? ` ${o.peer || 'The other caller'} ${o.state === 'incoming' ? 'is still ringing' : o.held ? 'is on hold' : 'is also connected'}.` : '';
   switch (state) {
     case 'calling': return `Calling ${peer}.`;
     case 'ringing': return `${peer} is ringing.`;
-    case 'incoming': return `Incoming call from ${peer}. Press Enter to answer or Escape to decline.`;
+    case 'incoming': return `Incoming call from ${peer}. Press Enter to answer or Escape to decline.${also}`;
     case 'answering': return 'Connecting the call.';
-    case 'in-call': return ctx.held ? `Call with ${peer} on hold.` : `Connected to ${peer}.`;
+    case 'in-call': return (ctx.held ? `Call with ${peer} on hold.` : `Connected to ${peer}.`) + also;
     case 'ended': return 'Call ended.';
     default: return '';
+  }
+}
+
+/**
+ * @typedef {object} SecondCall
+ * @property {string} peer
+ * @property {string} state a Call state
+ * @property {boolean} [held]
+ * @property {boolean} [remoteHeld]
+ * @property {boolean} [transferring]
+ */
+
+/**
+ * The state word shown in the second-call row.
+ * @param {SecondCall} c
+ */
+export function secondCallLabel(c) {
+  if (c.transferring) return 'Transferring…';
+  switch (c.state) {
+    case 'incoming': return 'Ringing';
+    case 'calling':
+    case 'ringing': return 'Calling';
+    case 'answering': return 'Connecting';
+    case 'in-call': return c.held ? 'On hold' : c.remoteHeld ? 'Held by the other party' : 'Active';
+    default: return '';
+  }
+}
+
+/**
+ * What the live region says when a call rings beside the current one.
+ * @param {string} peer the waiting caller
+ * @param {string} current the party of the current call
+ * @param {boolean} [connected] the current call is connected (it is put
+ *   on hold when the waiting one is answered); default true
+ */
+export function announceWaiting(peer, current, connected = true) {
+  const who = peer || 'unknown caller';
+  if (!connected) return `Another call from ${who} is ringing; it is in the second-call row.`;
+  return `Call waiting from ${who}. Answer it in the second-call row, which puts ${current || 'the current call'} on hold, or press Escape to decline.`;
+}
+
+/**
+ * Explains a transfer's progress. Blind transfers (RFC 5589 §6) name only
+ * the call; attended ones (§7) name both parties.
+ * @param {{phase: string, code?: number|null, reason?: string, attended?: boolean, timeout?: boolean}} d
+ * @param {{transferee?: string, target?: string}} [ctx]
+ * @returns {Message & {kind: 'info'|'error'}}
+ */
+export function transferMessage(d, ctx = {}) {
+  const what = d.code ? ` (${d.code}${d.reason ? ' ' + d.reason : ''})` : '';
+  const a = ctx.transferee || 'the other party';
+  const b = ctx.target || 'the other call';
+  if (!d.attended) {
+    switch (d.phase) {
+      case 'sent': return { kind: 'info', code: 'transfer-sent', text: 'Transfer accepted; connecting the other party…' };
+      case 'progress': return { kind: 'info', code: 'transfer-progress', text: `Transferring${what}…` };
+      case 'done': return { kind: 'info', code: 'transferred', text: 'Call transferred.' };
+      default: return { kind: 'error', code: 'transfer-failed', text: `The transfer did not go through${what}. You are still on the call.` };
+    }
+  }
+  switch (d.phase) {
+    case 'sent': return { kind: 'info', code: 'transfer-sent', text: `Transfer accepted; connecting ${a} to ${b}…` };
+    case 'progress': return { kind: 'info', code: 'transfer-progress', text: `Connecting ${a} to ${b}${what}…` };
+    case 'done': return { kind: 'info', code: 'transferred', text: `Transferred: ${a} and ${b} are connected.` };
+    default:
+      if (d.timeout) return { kind: 'error', code: 'transfer-failed', text: `The transfer got no final answer from ${a}. You are still on both calls.` };
+      return { kind: 'error', code: 'transfer-failed', text: `The transfer did not go through${what}. You are still on both calls.` };
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { registrationFailure, callEnd, mediaError, connectionLost, announce, Causes } from './messages.js';
+import { registrationFailure, callEnd, mediaError, connectionLost, announce, announceWaiting, secondCallLabel, transferMessage, Causes } from './messages.js';
 
 test('registration failures', () => {
   assert.equal(registrationFailure({ cause: Causes.AUTHENTICATION_ERROR, code: 401 }).code, 'auth-failed');
@@ -26,6 +26,7 @@ test('call endings', () => {
     [{ cause: Causes.CANCELED, direction: 'in', peer: '1001' }, 'info', 'missed', /Missed call from 1001/],
     [{ cause: Causes.CANCELED, direction: 'out', originator: 'local' }, 'info', 'cancelled', /cancelled/],
     [{ cause: Causes.REJECTED, direction: 'in', originator: 'local' }, 'info', 'declined', /declined/],
+    [{ cause: Causes.BUSY, code: 486, direction: 'in', originator: 'local', peer: '1002' }, 'info', 'declined', /Call declined/],
     [{ cause: Causes.REJECTED, code: 603, direction: 'out', peer: '1001' }, 'error', 'rejected', /1001 declined/],
     [{ cause: Causes.REJECTED, code: 403, direction: 'out', token: true }, 'error', 'not-allowed', /does not allow calling this number/],
     [{ cause: Causes.REJECTED, code: 403, direction: 'out', token: true, peer: '1001' }, 'error', 'not-allowed', /access does not allow calling 1001\./],
@@ -65,4 +66,43 @@ test('announcements for the live region', () => {
   assert.match(announce('incoming', { peer: '1001' }), /Incoming call from 1001/);
   assert.match(announce('in-call', { peer: '1001', held: true }), /on hold/);
   assert.equal(announce('idle'), '');
+});
+
+test('announcements with a second call', () => {
+  assert.equal(announce('in-call', { peer: '1002', other: { peer: '1001', state: 'in-call', held: true } }), 'Connected to 1002. 1001 is on hold.');
+  assert.equal(announce('in-call', { peer: '1001', other: { peer: '1002', state: 'incoming' } }), 'Connected to 1001. 1002 is still ringing.');
+  assert.match(announce('incoming', { peer: '1001', other: null }), /Press Enter to answer or Escape to decline\.$/);
+  const w = announceWaiting('1002', '1001');
+  assert.match(w, /^Call waiting from 1002\./);
+  assert.match(w, /puts 1001 on hold/);
+  assert.match(w, /Escape to decline/);
+  assert.equal(announceWaiting('1002', '1001', false), 'Another call from 1002 is ringing; it is in the second-call row.');
+});
+
+test('second-call row labels', () => {
+  assert.equal(secondCallLabel({ peer: '1', state: 'incoming' }), 'Ringing');
+  assert.equal(secondCallLabel({ peer: '1', state: 'in-call', held: true }), 'On hold');
+  assert.equal(secondCallLabel({ peer: '1', state: 'in-call', held: false }), 'Active');
+  assert.equal(secondCallLabel({ peer: '1', state: 'in-call', remoteHeld: true }), 'Held by the other party');
+  assert.equal(secondCallLabel({ peer: '1', state: 'answering' }), 'Connecting');
+  assert.equal(secondCallLabel({ peer: '1', state: 'in-call', held: true, transferring: true }), 'Transferring…');
+});
+
+test('transfer progress', () => {
+  assert.equal(transferMessage({ phase: 'sent' }).text, 'Transfer accepted; connecting the other party…');
+  assert.equal(transferMessage({ phase: 'done' }).text, 'Call transferred.');
+  const f = transferMessage({ phase: 'failed', code: 486, reason: 'Busy Here' });
+  assert.equal(f.kind, 'error');
+  assert.equal(f.code, 'transfer-failed');
+  assert.match(f.text, /\(486 Busy Here\)\. You are still on the call\./);
+  const ctx = { transferee: '1001', target: '1002' };
+  assert.match(transferMessage({ phase: 'sent', attended: true }, ctx).text, /connecting 1001 to 1002/);
+  assert.match(transferMessage({ phase: 'progress', attended: true, code: 180, reason: 'Ringing' }, ctx).text, /1001 to 1002 \(180 Ringing\)/);
+  const d = transferMessage({ phase: 'done', attended: true }, ctx);
+  assert.equal(d.kind, 'info');
+  assert.match(d.text, /1001 and 1002 are connected/);
+  assert.match(transferMessage({ phase: 'failed', attended: true, code: 403 }, ctx).text, /still on both calls/);
+  const late = transferMessage({ phase: 'failed', attended: true, timeout: true }, ctx);
+  assert.equal(late.code, 'transfer-failed');
+  assert.match(late.text, /no final answer from 1001\. You are still on both calls\./);
 });

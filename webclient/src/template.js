@@ -36,6 +36,17 @@ export const template = `
 
   <button type="button" class="enable-audio" id="enable-audio" part="enable-audio" data-testid="enable-audio" hidden>${icons.sound}<span>Enable sound</span></button>
 
+  <div class="other" id="other-call" part="other-call" data-testid="other-call" role="group" aria-labelledby="other-title" hidden>
+    <p class="other-info" id="other-title"><span class="sr-only">Second call: </span><span class="other-peer" id="other-peer" data-testid="other-peer"></span> <span class="other-state" id="other-state" data-testid="other-state"></span></p>
+    <div class="other-actions">
+      <button type="button" class="mini call-mini" part="other-button" id="other-answer" data-testid="other-answer" hidden>${icons.call}<span>Answer</span></button>
+      <button type="button" class="mini hangup-mini" part="other-button" id="other-decline" data-testid="other-decline" hidden>${icons.hangup}<span>Decline</span></button>
+      <button type="button" class="mini" part="other-button" id="other-swap" data-testid="other-swap" hidden>${icons.swap}<span>Swap</span></button>
+      <button type="button" class="mini" part="other-button" id="transfer-calls" data-testid="transfer-calls" hidden>${icons.transfer}<span>Transfer</span></button>
+      <button type="button" class="mini hangup-mini" part="other-button" id="other-hangup" data-testid="other-hangup" hidden>${icons.hangup}<span>Hang up</span></button>
+    </div>
+  </div>
+
   <div class="dial" id="view-idle">
     <label class="label" for="number">Number</label>
     <div class="field">

@@ -1,4 +1,4 @@
-// Ring tone, ringback and key clicks made with WebAudio, so the bundle ships
+// Ring tone, call-waiting tone, ringback and key clicks made with WebAudio, so the bundle ships
 // no audio files. Browsers keep an AudioContext suspended until the page has
 // had a user gesture (autoplay policy); `blocked` tells the element to offer
 // an "Enable sound" button.
@@ -11,13 +11,18 @@ const DTMF_FREQS = {
   '*': [941, 1209], 0: [941, 1336], '#': [941, 1477], D: [941, 1633],
 };
 
+/** @typedef {'ring'|'waiting'|'ringback'} ToneName */
+
 /**
  * Cadences as [start, end] seconds within one period.
- * @type {Record<'ring'|'ringback', {freqs: number[], period: number, bursts: [number, number][], level: number}>}
+ * @type {Record<ToneName, {freqs: number[], period: number, bursts: [number, number][], level: number}>}
  */
 const CADENCES = {
   // Two short bursts, then a pause: clearly an incoming call.
   ring: { freqs: [440, 480], period: 3, bursts: [[0, 0.4], [0.6, 1.0]], level: 0.12 },
+  // Two soft short beeps every few seconds over a call: another call is
+  // waiting. Quiet enough not to drown the conversation.
+  waiting: { freqs: [440], period: 6, bursts: [[0, 0.2], [0.4, 0.6]], level: 0.04 },
   // One long burst every four seconds: the far end is ringing.
   ringback: { freqs: [440, 480], period: 4, bursts: [[0, 1.5]], level: 0.06 },
 };
@@ -27,7 +32,7 @@ export class Tones {
   constructor() {
     /** @type {AudioContext|null} */
     this.ctx = null;
-    /** @type {'ring'|'ringback'|null} */
+    /** @type {ToneName|null} */
     this.wanted = null;
     this.playing = null;
     this.sinkId = '';
@@ -87,7 +92,7 @@ export class Tones {
   /**
    * Starts a cadence; if the browser blocks audio, it starts as soon as the
    * context runs. Resolves to false while blocked.
-   * @param {'ring'|'ringback'} name
+   * @param {ToneName} name
    */
   async play(name) {
     this.wanted = name;
@@ -97,7 +102,7 @@ export class Tones {
     return ok;
   }
 
-  /** @param {'ring'|'ringback'} name */
+  /** @param {ToneName} name */
   start(name) {
     this.halt();
     const ctx = this.ctx;

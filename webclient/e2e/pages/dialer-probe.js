@@ -15,9 +15,24 @@ const text = (el) => (el ? el.textContent.trim() : '');
 
 /** The element's events, in order, from the start of the page. */
 const events = [];
-for (const type of ['callgate:registered', 'callgate:unregistered', 'callgate:incoming', 'callgate:ended', 'callgate:error']) {
+for (const type of ['callgate:registered', 'callgate:unregistered', 'callgate:incoming', 'callgate:waiting', 'callgate:ended', 'callgate:error']) {
   document.addEventListener(type, (e) => events.push({ type, detail: e.detail ?? null }));
 }
+
+/** What the element's live regions said, in order (polite and urgent). */
+const said = [];
+const watchRegions = setInterval(() => {
+  const live = inside('live');
+  const alert = inside('alert');
+  if (!live || !alert) return;
+  clearInterval(watchRegions);
+  for (const region of [live, alert]) {
+    new MutationObserver(() => {
+      const t = text(region);
+      if (t) said.push(t);
+    }).observe(region, { childList: true, characterData: true, subtree: true });
+  }
+}, 50);
 
 /** focused names the element that has keyboard focus, inside the dialer's
  * shadow root when focus is there. */
@@ -49,6 +64,10 @@ function snapshot() {
     loginShown: Boolean(login && !login.hidden),
     loginError: text(document.getElementById('login-error')),
     account: text(document.getElementById('account-user')),
+    calls: d ? Number(d.getAttribute('data-calls') || 0) : 0,
+    otherShown: Boolean(inside('other-call') && !inside('other-call').hidden),
+    otherPeer: text(inside('other-peer')),
+    otherState: text(inside('other-state')),
   };
 }
 
@@ -67,6 +86,8 @@ window.cg = {
   },
   /** events returns the element's events of type (all when empty). */
   events: (type = '') => events.filter((e) => !type || e.type === type),
+  /** announcements returns what the live regions said so far. */
+  announcements: () => said.slice(),
   /** waitEvent resolves with the first event of type, waiting up to ms. */
   async waitEvent(type, ms = 10000) {
     await waitFor(() => events.some((e) => e.type === type), ms, 'event ' + type).catch(() => {
@@ -90,10 +111,10 @@ window.cg = {
     if (first) first.focus();
     return focused();
   },
-  /** hangup ends any call (clean-up after a failed subtest). */
+  /** hangup ends every call (clean-up after a failed subtest). */
   async hangup() {
     const d = dialer();
-    if (d) d.hangup();
+    if (d) for (const c of d.calls || []) d.hangup(c.id);
     await waitFor(() => snapshot().call === 'idle', 10000, 'the dialer to be idle');
     return 'idle';
   },
