@@ -15,6 +15,7 @@ import (
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
 	"github.com/callgate/callgate/media/dtmf"
+	"github.com/callgate/callgate/media/recording"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -94,6 +95,8 @@ type call struct {
 	plan    *trunkPlan
 	inbound *trunk.Trunk
 	life    callLife
+	// recorder writes the call's audio when recording rules chose it.
+	recorder *recording.Recorder
 	// metricKind labels the call in metrics from start to end.
 	metricKind string
 	wg         sync.WaitGroup
@@ -375,6 +378,7 @@ func (c *call) cleanup() {
 	}
 	c.state = stateEnded
 	c.stopSessionTimers()
+	c.stopRecording()
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
 	var bridgeStats *browserleg.BridgeStats

@@ -174,13 +174,17 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 	if c.browserOpus != nil {
 		rec.CallerCodec = c.browserOpus.Name
 	}
-	// Packets that reached us from each side; the phone side's RTCP
-	// figures when the browser bridge measured them.
-	if stats.AtoB.RTPPackets > 0 {
-		rec.CallerQuality = &cdr.Quality{PacketsReceived: stats.AtoB.RTPPackets}
+	// Each leg's quality: packets that reached us from that party, and
+	// what its RTCP reports say about the stream it receives (loss,
+	// jitter, round trip to callgate; RFC 3550 §6.4.1). With a browser,
+	// the bridge measures the phone side itself.
+	if stats.AtoB.RTPPackets > 0 || stats.AQuality.ReportsReceived > 0 {
+		rec.CallerQuality = legQuality(stats.AtoB.RTPPackets, stats.AQuality)
+		c.logQuality("caller", rec.CallerCodec, rec.CallerQuality)
 	}
-	if stats.BtoA.RTPPackets > 0 {
-		rec.CalleeQuality = &cdr.Quality{PacketsReceived: stats.BtoA.RTPPackets}
+	if stats.BtoA.RTPPackets > 0 || stats.BQuality.ReportsReceived > 0 {
+		rec.CalleeQuality = legQuality(stats.BtoA.RTPPackets, stats.BQuality)
+		c.logQuality("callee", rec.CalleeCodec, rec.CalleeQuality)
 	}
 	if bs != nil {
 		q := &cdr.Quality{PacketsReceived: bs.PhoneToBrowser, JitterMs: float64(bs.PhoneJitter) / float64(time.Millisecond),
@@ -190,10 +194,11 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 		}
 		if callerLeg == cdr.LegBrowser {
 			rec.CalleeQuality = q
+			c.logQuality("callee", rec.CalleeCodec, q)
 		} else {
 			rec.CallerQuality = q
+			c.logQuality("caller", rec.CallerCodec, q)
 		}
-		c.logQuality(rec.CalleeCodec, q)
 	}
 	if c.life.transcoding {
 		c.s.metrics.Transcoding(-1)
@@ -202,26 +207,58 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 		c.log.Warn("call record not written", "error", err)
 	}
 	c.s.metrics.CallEnded(c.metricKind, code, rec.Answer != nil)
-	c.s.metrics.RTP(calleeLeg, stats.BtoA.RTPPackets, stats.BtoA.RTPBytes, 0)
-	c.s.metrics.RTP(callerLeg, stats.AtoB.RTPPackets, stats.AtoB.RTPBytes, 0)
+	c.s.metrics.RTP(calleeLeg, stats.BtoA.RTPPackets, stats.BtoA.RTPBytes, lostOf(rec.CalleeQuality))
+	c.s.metrics.RTP(callerLeg, stats.AtoB.RTPPackets, stats.AtoB.RTPBytes, lostOf(rec.CallerQuality))
 	if bs != nil {
 		c.s.metrics.Jitter(cdr.LegPhone, float64(bs.PhoneJitter)/float64(time.Millisecond))
 	}
 }
 
-// logQuality logs the measured quality of the phone side of a browser
-// call and its estimated MOS, and feeds the MOS histogram.
-func (c *call) logQuality(codec string, q *cdr.Quality) {
+// setRelayClock tells the relay the RTP clock of the answered codec, so
+// jitter from RTCP converts to time (RFC 3550 §6.4.1).
+func (c *call) setRelayClock(answer []byte) {
+	if c.relay == nil {
+		return
+	}
+	codecs, _, err := media.ParseCodecs(answer)
+	if err != nil || len(codecs) == 0 || codecs[0].Clock == 0 {
+		return
+	}
+	c.relay.SetClockRate(media.LegA, int(codecs[0].Clock))
+	c.relay.SetClockRate(media.LegB, int(codecs[0].Clock))
+}
+
+// legQuality turns a relay leg's figures into a record's.
+func legQuality(packets uint64, lq media.LegQuality) *cdr.Quality {
+	q := &cdr.Quality{PacketsReceived: packets, LossPercent: lq.FractionLost * 100,
+		JitterMs: float64(lq.Jitter) / float64(time.Millisecond), RTTMs: float64(lq.RTT) / float64(time.Millisecond)}
+	if lq.CumulativeLost > 0 {
+		q.PacketsLost = uint64(lq.CumulativeLost)
+	}
+	return q
+}
+
+// lostOf is a quality's lost packets, 0 without one.
+func lostOf(q *cdr.Quality) uint64 {
+	if q == nil {
+		return 0
+	}
+	return q.PacketsLost
+}
+
+// logQuality logs one leg's measured quality and its estimated MOS
+// (E-model, see cdr.MOS), and feeds the MOS histogram.
+func (c *call) logQuality(leg, codec string, q *cdr.Quality) {
 	if q == nil || q.PacketsReceived == 0 {
 		return
 	}
-	loss := 0.0
-	if total := q.PacketsReceived + q.PacketsLost; total > 0 {
+	loss := q.LossPercent
+	if total := q.PacketsReceived + q.PacketsLost; loss == 0 && total > 0 {
 		loss = 100 * float64(q.PacketsLost) / float64(total)
 	}
 	mos := cdr.MOS(codec, loss, q.JitterMs, q.RTTMs)
 	c.s.metrics.MOS(mos)
-	c.log.Info("call quality", "codec", codec, "packets", q.PacketsReceived, "lost", q.PacketsLost,
+	c.log.Info("call quality", "leg", leg, "codec", codec, "packets", q.PacketsReceived, "lost", q.PacketsLost,
 		"loss_percent", loss, "jitter_ms", q.JitterMs, "rtt_ms", q.RTTMs, "mos", mos)
 }
 

@@ -57,6 +57,8 @@ type Config struct {
 	// Records configures call detail records and call event webhooks; the
 	// zero value keeps none.
 	Records cdr.Config
+	// Recording chooses calls to record; the zero value records none.
+	Recording RecordingConfig
 	// Capture exports SIP messages to a HEP collector (Homer) when its
 	// Collector is set.
 	Capture hep.Config

@@ -335,6 +335,8 @@ func (c *call) onForkAnswer(f *fork, res *sip.Response) {
 	c.calleeSessionTimer(f.leg, res)
 	c.startSessionTimer(c.caller)
 	c.startSessionTimer(c.callee)
+	c.setRelayClock(res.Body())
+	c.startRecording()
 	c.log.Info("call answered", "callee_call_id", f.leg.callID, "target", f.leg.remoteTarget.String(),
 		"setup_ms", timeNow().Sub(c.started).Milliseconds(), "trunk", c.trunkName())
 	// RFC 3261 §13.3.1.4: retransmit the 2xx until the ACK arrives, and give

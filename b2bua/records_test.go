@@ -14,6 +14,7 @@ import (
 	"github.com/callgate/callgate/b2bua"
 	"github.com/callgate/callgate/b2bua/cdr"
 	"github.com/callgate/callgate/b2bua/hep"
+	"github.com/pion/rtcp"
 )
 
 // readRecords reads the JSON lines file of call records.
@@ -156,4 +157,51 @@ func TestSIPCaptureReachesHEPCollector(t *testing.T) {
 		}
 	}
 	t.Fatalf("collector saw %v of the caller's dialog, want all of %v", seen, want)
+}
+
+// TestCallRecordCarriesRTCPQuality: receiver reports a phone sends through
+// the relay end up in its leg's record figures.
+func TestCallRecordCarriesRTCPQuality(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cdr.jsonl")
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Records = cdr.Config{File: file}
+	})
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	toBob := sdpTarget(t, sess.InviteResponse.Body())
+	for i := 0; i < 20; i++ {
+		_, _ = alice.rtp.WriteToUDP(rtpPacket(uint16(i), 0xa11ce, ulawTone(440, 160, i*160)), toBob)
+	}
+	// Alice reports on the stream she receives: 25/256 lost, 7 in all,
+	// jitter 160 timestamp units (20 ms at 8000 Hz).
+	rr, _ := (&rtcp.ReceiverReport{SSRC: 0xa11ce, Reports: []rtcp.ReceptionReport{{SSRC: 0xb0b, FractionLost: 25, TotalLost: 7, Jitter: 160}}}).Marshal()
+	rtcpDst := &net.UDPAddr{IP: toBob.IP, Port: toBob.Port + 1}
+	rtcpConn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: alice.rtp.LocalAddr().(*net.UDPAddr).Port + 1})
+	if err == nil {
+		defer rtcpConn.Close()
+		_, _ = rtcpConn.WriteToUDP(rr, rtcpDst)
+	} else {
+		_, _ = alice.rtp.WriteToUDP(rr, toBob) // RTCP multiplexed on the RTP port
+	}
+	time.Sleep(200 * time.Millisecond)
+	_ = sess.Bye(ctx)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+	recs := readRecords(t, file)
+	if len(recs) != 1 || recs[0].CallerQuality == nil {
+		t.Fatalf("records: %+v", recs)
+	}
+	q := recs[0].CallerQuality
+	if q.PacketsReceived != 20 || q.PacketsLost != 7 || q.LossPercent < 9.7 || q.LossPercent > 9.8 || q.JitterMs != 20 || q.MOS <= 1 {
+		t.Fatalf("caller quality %+v, want 20 packets, 7 lost, 9.77%% loss, 20 ms jitter and a MOS", q)
+	}
 }

@@ -46,6 +46,8 @@ type jsBrowser struct {
 	sent         atomic.Uint32
 	// tag is the To tag of the last call this browser answered.
 	tag string
+	// extraHeaders are added to the browser's INVITEs ("Name: value\r\n").
+	extraHeaders string
 }
 
 func newJSBrowser(t testing.TB, g *gateway, user string) *jsBrowser {
@@ -213,6 +215,7 @@ func (b *jsBrowser) invite(to string) (*sip.Response, []*sip.Response, string) {
 			fmt.Fprintf(&s, "Proxy-Authorization: %s\r\n", auth)
 		}
 		fmt.Fprintf(&s, "Contact: <sip:jc@%s;transport=ws;ob>\r\nContent-Type: application/sdp\r\nSession-Expires: 90\r\n", b.host)
+		s.WriteString(b.extraHeaders)
 		s.WriteString("Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY\r\nSupported: timer,ice,replaces,outbound\r\nUser-Agent: JsSIP 3.13.0\r\n")
 		fmt.Fprintf(&s, "Content-Length: %d\r\n\r\n%s", len(sdp), sdp)
 		return s.String()

@@ -67,8 +67,24 @@ func TestRelayHotPathAllocFree(t *testing.T) {
 // BenchmarkRelayForward measures one stream of 172-byte PCMU packets through
 // the relay on loopback: each op is one packet sent by phone A, forwarded,
 // and received by phone B.
-func BenchmarkRelayForward(b *testing.B) {
+func BenchmarkRelayForward(b *testing.B) { benchRelayForward(b, nil) }
+
+// BenchmarkRelayForwardTap is BenchmarkRelayForward with a tap set that
+// counts packets: the cost of passing each packet to a recorder.
+func BenchmarkRelayForwardTap(b *testing.B) {
+	tap := &countingTap{}
+	benchRelayForward(b, tap)
+	if got := tap.n.Load(); got < uint64(b.N) {
+		b.Fatalf("tap saw %d packets, want at least %d", got, b.N)
+	}
+}
+
+// benchRelayForward runs the forwarding benchmark, with tap set if not nil.
+func benchRelayForward(b *testing.B, tap Tap) {
 	r := newRig(b, RelayConfig{})
+	if tap != nil {
+		r.relay.SetTap(tap)
+	}
 	r.relay.Start()
 	pkt := rtpPacket(1, 0, 1, pcmuTone(1000, 160))
 	buf := make([]byte, 2048)

@@ -25,6 +25,13 @@
 // inactivity timeout stops by itself. Once latched, forwarding a packet
 // allocates nothing.
 //
+// On the way through, the relay reads the RTCP sender and receiver reports
+// of both peers (RFC 3550 §6.4) and keeps, per leg, the loss and jitter
+// the peer reports about the media it receives and the round-trip time
+// between the relay and that peer; Stats returns them as LegQuality. A Tap
+// set with SetTap gets every RTP packet passed, for example to record the
+// call; without one, forwarding pays only an atomic load for the hook.
+//
 // A typical call set-up (offer from leg A, answer from leg B):
 //
 //	a, _ := pool.Allocate() // faces leg A

@@ -25,6 +25,11 @@ type endpoint struct {
 
 	// stats per component, each written by that component's reader.
 	stats [2]counters
+
+	// tapMu is held by the RTP reader while it calls tap, and by SetTap
+	// while it replaces tap.
+	tapMu sync.Mutex
+	tap   Tap
 }
 
 func newEndpoint(leg Leg, pair *SocketPair) *endpoint {

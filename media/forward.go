@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 )
 
 // maxPacket is the largest datagram relayed. RTP over UDP stays below the
@@ -31,6 +32,8 @@ func validRTCP(b []byte) bool {
 // forward reads component comp of in's socket pair and sends what in's peer
 // sent out of out's socket of the same component. It returns when the
 // socket is closed. Nothing on this path allocates once a stream is latched.
+// RTCP reports are read on the way (see quality); RTP goes to the tap, if
+// one is set, after it was sent on.
 func (r *Relay) forward(in, out *endpoint, comp int) {
 	defer r.wg.Done()
 	conn, outConn := in.conns[comp], out.conns[comp]
@@ -79,16 +82,30 @@ func (r *Relay) forward(in, out *endpoint, comp int) {
 			r.log.Debug("media: latched peer", "leg", in.leg.String(), "component", compName(comp), "source", src.String())
 		}
 		c.received.Add(1)
-		dst, ok := out.state.Load().dest(comp)
-		if !ok {
-			c.noDest.Add(1)
-			continue
+		if comp == compRTCP {
+			// RFC 3550 §6.4: read the reception reports on the way
+			// through, timed on arrival.
+			r.quality.observe(in.leg, pkt, time.Now())
 		}
-		if _, err := outConn.WriteToUDPAddrPort(pkt, dst); err != nil {
-			c.writeErr.Add(1)
-			continue
+		sendOn(out, outConn, comp, pkt, c)
+		if comp == compRTP && r.tapOn.Load() {
+			in.tapRTP(pkt)
 		}
-		c.forwarded.Add(1)
-		c.bytes.Add(uint64(n))
 	}
+}
+
+// sendOn sends pkt, admitted on component comp, to out's peer through
+// outConn and counts the outcome in c.
+func sendOn(out *endpoint, outConn *net.UDPConn, comp int, pkt []byte, c *counters) {
+	dst, ok := out.state.Load().dest(comp)
+	if !ok {
+		c.noDest.Add(1)
+		return
+	}
+	if _, err := outConn.WriteToUDPAddrPort(pkt, dst); err != nil {
+		c.writeErr.Add(1)
+		return
+	}
+	c.forwarded.Add(1)
+	c.bytes.Add(uint64(len(pkt)))
 }

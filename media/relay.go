@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,13 @@ type Relay struct {
 	ends    [2]*endpoint
 	timeout time.Duration
 	log     *slog.Logger
+
+	// tapOn is set while a Tap is set (see SetTap); tapSet serialises
+	// SetTap.
+	tapOn  atomic.Bool
+	tapSet sync.Mutex
+	// quality is what the peers' RTCP reports say.
+	quality quality
 
 	mu      sync.Mutex
 	started bool
@@ -120,10 +128,14 @@ func (r *Relay) Err() error {
 	return r.err
 }
 
-// Stats returns a snapshot of the relay's counters.
+// Stats returns a snapshot of the relay's counters and of the quality the
+// peers report.
 func (r *Relay) Stats() RelayStats {
 	a, b := r.ends[LegA], r.ends[LegB]
-	return RelayStats{AtoB: a.flow(), BtoA: b.flow(), A: a.legStats(), B: b.legStats()}
+	return RelayStats{
+		AtoB: a.flow(), BtoA: b.flow(), A: a.legStats(), B: b.legStats(),
+		AQuality: r.quality.snapshot(LegA), BQuality: r.quality.snapshot(LegB),
+	}
 }
 
 // Close stops the relay, closes both socket pairs (returning their ports to

@@ -56,6 +56,9 @@ type RelayStats struct {
 	BtoA FlowStats
 	// A and B count what arrived from each leg's side.
 	A, B LegStats
+	// AQuality and BQuality are the reception quality each leg's peer
+	// reports in its RTCP about the media it receives from us.
+	AQuality, BQuality LegQuality
 }
 
 // flow returns the forwarding counts of packets that arrived on e.

@@ -35,6 +35,7 @@ type fileConfig struct {
 	Trunks     []trunkConfig   `yaml:"trunks"`
 	Routing    routingConfig   `yaml:"routing"`
 	Records    recordsConfig   `yaml:"records"`
+	Recording  recordingConfig `yaml:"recording"`
 	Capture    captureConfig   `yaml:"capture"`
 	Admin      adminConfig     `yaml:"admin"`
 	Log        logConfig       `yaml:"log"`
@@ -229,6 +230,8 @@ func sectionOf(typ string) string {
 		return "records.webhook."
 	case "captureConfig":
 		return "capture."
+	case "recordingConfig":
+		return "recording."
 	case "adminConfig":
 		return "admin."
 	}
@@ -344,6 +347,9 @@ func (fc fileConfig) validate() error {
 		return &configError{Key: "log.format", Msg: fmt.Sprintf("%q is not text or json", fc.Log.Format)}
 	}
 	if _, _, err := opsFromFile(fc); err != nil {
+		return err
+	}
+	if _, err := recordingFromFile(fc); err != nil {
 		return err
 	}
 	_, _, err := routingFromFile(fc)

@@ -298,6 +298,9 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 	}
 	records.Logger, capture.Logger = log, log
 	cfg.Records, cfg.Capture = records, capture
+	if cfg.Recording, err = recordingFromFile(fc); err != nil {
+		return cfg, nil, err
+	}
 	for _, u := range fc.Users {
 		cfg.Users[u.Name] = sipauth.Secret{Password: u.Password, HA1MD5: strings.ToLower(u.HA1MD5), HA1SHA256: strings.ToLower(u.HA1SHA256)}
 	}

@@ -35,6 +35,29 @@ type webhookConfig struct {
 	Retries int      `yaml:"retries"`
 }
 
+// recordingConfig is the "recording:" section: which calls are recorded.
+type recordingConfig struct {
+	// Dir holds the recordings, relative to data_dir; "" records nothing.
+	Dir        string   `yaml:"dir"`
+	All        bool     `yaml:"all"`
+	Users      []string `yaml:"users"`
+	Header     string   `yaml:"header"`
+	SampleRate int      `yaml:"sample_rate"`
+}
+
+// recordingFromFile converts the recording section.
+func recordingFromFile(fc fileConfig) (b2bua.RecordingConfig, error) {
+	rc := fc.Recording
+	if rc.SampleRate != 0 && rc.SampleRate != 8000 && rc.SampleRate != 16000 {
+		return b2bua.RecordingConfig{}, &configError{Key: "recording.sample_rate", Msg: "must be 8000 or 16000"}
+	}
+	dir := rc.Dir
+	if dir != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(fc.DataDir, dir)
+	}
+	return b2bua.RecordingConfig{Dir: dir, All: rc.All, Users: rc.Users, Header: rc.Header, SampleRate: rc.SampleRate}, nil
+}
+
 // captureConfig is the "capture:" section: HEPv3 export to Homer.
 type captureConfig struct {
 	HEP       string `yaml:"hep"`

@@ -1,0 +1,46 @@
+package media
+
+// Tap receives a copy of the RTP a Relay passes, for example to record a
+// call.
+type Tap interface {
+	// RTP is called with each RTP packet admitted from leg from's peer,
+	// synchronously on that leg's reader, after the packet was sent on
+	// (or dropped for lack of a destination). pkt is only valid during the
+	// call: copy what must be kept. Calls for one leg come in arrival
+	// order and never overlap; calls for the two legs may run
+	// concurrently. RTP must return quickly, as the leg's media waits for
+	// it, and must not call SetTap.
+	RTP(from Leg, pkt []byte)
+}
+
+// SetTap starts passing RTP to t, replacing any previous tap; nil removes
+// it. It is safe to call while the relay runs. When SetTap returns, the
+// previous tap is not running and will not be called again. While no tap is
+// set, forwarding pays only for one atomic load per packet.
+func (r *Relay) SetTap(t Tap) {
+	r.tapSet.Lock()
+	defer r.tapSet.Unlock()
+	if t == nil {
+		r.tapOn.Store(false)
+	}
+	// Each reader calls its leg's tap under the leg's lock, so taking the
+	// lock waits for a call in progress.
+	for _, e := range r.ends {
+		e.tapMu.Lock()
+		e.tap = t
+		e.tapMu.Unlock()
+	}
+	if t != nil {
+		r.tapOn.Store(true)
+	}
+}
+
+// tapRTP passes pkt, admitted from in's peer, to the tap if one is set.
+// Readers call it only after seeing tapOn set.
+func (in *endpoint) tapRTP(pkt []byte) {
+	in.tapMu.Lock()
+	defer in.tapMu.Unlock()
+	if in.tap != nil {
+		in.tap.RTP(in.leg, pkt)
+	}
+}
