@@ -244,6 +244,7 @@ func (c *call) setupMedia(phoneForks bool) error {
 	}
 	c.pairA, c.pairB = a, b
 	c.relay = media.NewRelay(a, b, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
+	c.captureRTCP()
 	if c.s.cfg.Media.LatchAny {
 		c.relay.SetLatchMode(media.LegA, media.LatchAny)
 		c.relay.SetLatchMode(media.LegB, media.LatchAny)

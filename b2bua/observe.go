@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/callgate/callgate/b2bua/cdr"
 	"github.com/callgate/callgate/b2bua/hep"
 	"github.com/callgate/callgate/b2bua/metrics"
+	"github.com/callgate/callgate/media"
 )
 
 // setupObservability opens the call record sinks, the metrics registry and
@@ -85,6 +87,23 @@ func (s *Server) refreshGauges() {
 		}
 	}
 	s.metrics.SetRegistrations(counts)
+}
+
+// captureRTCP sends the RTCP the call's relay sees to the HEP collector,
+// correlated with the caller's Call-ID (the B2BUA's two legs have two
+// Call-IDs; the caller's names the call in both legs' captures).
+func (c *call) captureRTCP() {
+	exp := c.s.capture
+	if exp == nil || c.relay == nil {
+		return
+	}
+	callID, adv := c.caller.callID, c.s.cfg.Media.AdvertiseIP
+	c.relay.SetRTCPObserver(func(_ media.Leg, src, local netip.AddrPort, pkt []byte) {
+		if local.Addr().IsUnspecified() {
+			local = netip.AddrPortFrom(adv, local.Port())
+		}
+		exp.Send(hep.Packet{Src: src, Dst: local, Proto: hep.ProtoUDP, Type: hep.TypeRTCP, CorrelationID: callID, Payload: pkt})
+	})
 }
 
 // MetricsHandler serves the Prometheus metrics of this gateway.

@@ -2,6 +2,7 @@ package b2bua_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -102,8 +103,8 @@ func TestCallRecordsForAnsweredCancelledAndFailedCalls(t *testing.T) {
 }
 
 // TestSIPCaptureReachesHEPCollector: a UDP listener in the test plays a
-// Homer collector and receives the call's SIP messages as HEPv3 packets,
-// correlated by Call-ID.
+// Homer collector and receives the call's SIP messages and the RTCP its
+// relay passes as HEPv3 packets, correlated by Call-ID.
 func TestSIPCaptureReachesHEPCollector(t *testing.T) {
 	col, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -124,6 +125,16 @@ func TestSIPCaptureReachesHEPCollector(t *testing.T) {
 		t.Fatalf("call: %d %v", code, err)
 	}
 	_ = sess.Ack(ctx)
+	// An RTCP sender report from the caller through the relay.
+	sr, _ := (&rtcp.SenderReport{SSRC: 0xa11ce, NTPTime: 1 << 32}).Marshal()
+	toBob := sdpTarget(t, sess.InviteResponse.Body())
+	rtcpConn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: alice.rtp.LocalAddr().(*net.UDPAddr).Port + 1})
+	if err != nil {
+		t.Skipf("the phone's RTCP port is taken: %v", err)
+	}
+	defer rtcpConn.Close()
+	_, _ = rtcpConn.WriteToUDP(sr, &net.UDPAddr{IP: toBob.IP, Port: toBob.Port + 1})
+	time.Sleep(100 * time.Millisecond)
 	_ = sess.Bye(ctx)
 	callID := sess.InviteRequest.CallID().Value()
 
@@ -141,7 +152,13 @@ func TestSIPCaptureReachesHEPCollector(t *testing.T) {
 		if err != nil {
 			t.Fatalf("collector got a bad HEP packet: %v", err)
 		}
+		if p.Type == hep.TypeRTCP && p.CorrelationID == callID && bytes.Equal(p.Payload, sr) {
+			seen["RTCP"] = true
+		}
 		if p.Type != hep.TypeSIP || p.CorrelationID != callID {
+			if len(seen) == len(want)+1 {
+				return
+			}
 			continue
 		}
 		if !p.Src.IsValid() || !p.Dst.IsValid() {
@@ -152,11 +169,11 @@ func TestSIPCaptureReachesHEPCollector(t *testing.T) {
 				seen[w] = true
 			}
 		}
-		if len(seen) == len(want) {
+		if len(seen) == len(want)+1 {
 			return
 		}
 	}
-	t.Fatalf("collector saw %v of the caller's dialog, want all of %v", seen, want)
+	t.Fatalf("collector saw %v of the caller's dialog, want all of %v and RTCP", seen, want)
 }
 
 // TestCallRecordCarriesRTCPQuality: receiver reports a phone sends through

@@ -30,10 +30,18 @@ type endpoint struct {
 	// while it replaces tap.
 	tapMu sync.Mutex
 	tap   Tap
+
+	// local are the sockets' own addresses, for RTCP observers.
+	local [2]netip.AddrPort
 }
 
 func newEndpoint(leg Leg, pair *SocketPair) *endpoint {
 	e := &endpoint{leg: leg, pair: pair, conns: [2]*net.UDPConn{pair.RTP, pair.RTCP}}
+	for i, c := range e.conns {
+		if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
+			e.local[i] = unmapAddrPort(ap)
+		}
+	}
 	e.state.Store(newRemoteState(LatchSignalled, netip.AddrPort{}, netip.AddrPort{}, nil))
 	return e
 }

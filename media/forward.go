@@ -86,6 +86,9 @@ func (r *Relay) forward(in, out *endpoint, comp int) {
 			// RFC 3550 §6.4: read the reception reports on the way
 			// through, timed on arrival.
 			r.quality.observe(in.leg, pkt, time.Now())
+			if obs := r.rtcpObs.Load(); obs != nil {
+				(*obs)(in.leg, src, in.local[comp], pkt)
+			}
 		}
 		sendOn(out, outConn, comp, pkt, c)
 		if comp == compRTP && r.tapOn.Load() {

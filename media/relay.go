@@ -42,6 +42,8 @@ type Relay struct {
 	tapSet sync.Mutex
 	// quality is what the peers' RTCP reports say.
 	quality quality
+	// rtcpObs sees every admitted RTCP packet (SetRTCPObserver).
+	rtcpObs atomic.Pointer[RTCPObserver]
 
 	mu      sync.Mutex
 	started bool

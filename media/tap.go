@@ -1,5 +1,7 @@
 package media
 
+import "net/netip"
+
 // Tap receives a copy of the RTP a Relay passes, for example to record a
 // call.
 type Tap interface {
@@ -43,4 +45,21 @@ func (in *endpoint) tapRTP(pkt []byte) {
 	if in.tap != nil {
 		in.tap.RTP(in.leg, pkt)
 	}
+}
+
+// RTCPObserver sees each RTCP packet admitted from leg from's peer on the
+// RTCP port: its source, the relay socket it arrived on, and the packet
+// (valid only during the call). It runs on the leg's RTCP reader, so it
+// must return quickly.
+type RTCPObserver func(from Leg, src, local netip.AddrPort, pkt []byte)
+
+// SetRTCPObserver starts passing RTCP to fn (for example to a SIP capture
+// collector); nil stops it. RTCP is rare (a few packets per call every
+// 5 s), so the observer costs RTP nothing.
+func (r *Relay) SetRTCPObserver(fn RTCPObserver) {
+	if fn == nil {
+		r.rtcpObs.Store(nil)
+		return
+	}
+	r.rtcpObs.Store(&fn)
 }

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"runtime"
@@ -8,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pion/rtcp"
 )
 
 // recordingTap keeps the sequence numbers of what it is given, per leg.
@@ -210,4 +213,41 @@ func TestRelayTapAllocFree(t *testing.T) {
 		t.Fatalf("%.1f allocations per 8 forwarded packets, want 0", allocs)
 	}
 	waitFor(t, "tap count", func() bool { return tap.n.Load() == 64+201*8 })
+}
+
+// TestRelayRTCPObserver: an observer sees each admitted RTCP packet with
+// its leg, source and the relay socket it reached, and nothing once
+// removed.
+func TestRelayRTCPObserver(t *testing.T) {
+	leakCheck(t)
+	r := newRig(t, RelayConfig{})
+	r.relay.Start()
+	type seen struct {
+		from       Leg
+		src, local netip.AddrPort
+		pkt        []byte
+	}
+	got := make(chan seen, 4)
+	r.relay.SetRTCPObserver(func(from Leg, src, local netip.AddrPort, pkt []byte) {
+		got <- seen{from, src, local, append([]byte(nil), pkt...)}
+	})
+	sr := mustRTCP(t, &rtcp.SenderReport{SSRC: 0xA, NTPTime: toNTP(time.Now())}, cname(0xA))
+	send(t, r.pa.rtcp, r.aRTCP(), sr)
+	recv(t, r.pb.rtcp)
+	select {
+	case s := <-got:
+		if s.from != LegA || !bytes.Equal(s.pkt, sr) || s.local.Port() != r.aRTCP().Port() || !s.src.IsValid() {
+			t.Fatalf("observer saw %+v", s)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("observer saw nothing")
+	}
+	r.relay.SetRTCPObserver(nil)
+	send(t, r.pa.rtcp, r.aRTCP(), sr)
+	recv(t, r.pb.rtcp)
+	select {
+	case s := <-got:
+		t.Fatalf("removed observer saw %+v", s)
+	case <-time.After(100 * time.Millisecond):
+	}
 }
