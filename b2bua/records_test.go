@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +223,51 @@ func TestCallRecordCarriesRTCPQuality(t *testing.T) {
 	q := recs[0].CallerQuality
 	if q.PacketsReceived != 20 || q.PacketsLost != 7 || q.LossPercent < 9.7 || q.LossPercent > 9.8 || q.JitterMs != 20 || q.MOS <= 1 {
 		t.Fatalf("caller quality %+v, want 20 packets, 7 lost, 9.77%% loss, 20 ms jitter and a MOS", q)
+	}
+}
+
+// TestCallEventsReachWebhookSigned: ringing, answered and ended events of
+// a call are posted to the webhook, each with a valid HMAC signature.
+func TestCallEventsReachWebhookSigned(t *testing.T) {
+	const secret = "webhook-test-secret"
+	type got struct {
+		typ string
+		ok  bool
+	}
+	events := make(chan got, 8)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ok := cdr.Verify(secret, r.Header.Get("X-Callgate-Timestamp"), body, r.Header.Get("X-Callgate-Signature"))
+		var ev cdr.Event
+		_ = json.Unmarshal(body, &ev)
+		events <- got{ev.Type, ok && ev.Caller == "1000" && ev.Callee == "1001"}
+		w.WriteHeader(204)
+	}))
+	defer hook.Close()
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Records = cdr.Config{Webhook: cdr.WebhookConfig{URL: hook.URL, Secret: secret}}
+	})
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.setPlan(answerPlan{ring: true, code: 200, delay: 100 * time.Millisecond})
+	bob.register()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, code, err := alice.call(ctx, "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	_ = sess.Bye(ctx)
+	for _, want := range []string{"ringing", "answered", "ended"} {
+		select {
+		case e := <-events:
+			if e.typ != want || !e.ok {
+				t.Fatalf("webhook got %q (signature and parties valid: %v), want %q", e.typ, e.ok, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s event at the webhook", want)
+		}
 	}
 }
