@@ -212,6 +212,12 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 	if bs != nil {
 		c.s.metrics.Jitter(cdr.LegPhone, float64(bs.PhoneJitter)/float64(time.Millisecond))
 	}
+	if stats.AQuality.ReportsReceived > 0 {
+		c.s.metrics.Jitter(callerLeg, rec.CallerQuality.JitterMs)
+	}
+	if stats.BQuality.ReportsReceived > 0 {
+		c.s.metrics.Jitter(calleeLeg, rec.CalleeQuality.JitterMs)
+	}
 }
 
 // setRelayClock tells the relay the RTP clock of the answered codec, so

@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"bytes"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -95,4 +96,16 @@ func sipCallID(msg []byte) string {
 		}
 	}
 	return ""
+}
+
+// captureWS sends a SIP message carried on a browser's WebSocket to the HEP
+// collector: sipgo sees those through an in-memory pipe, so its tracer
+// cannot tell where they came from.
+func (s *Server) captureWS(src, dst net.Addr, msg []byte) {
+	if s.capture == nil || len(msg) == 0 {
+		return
+	}
+	sa, _ := netip.ParseAddrPort(src.String())
+	da, _ := netip.ParseAddrPort(dst.String())
+	s.capture.Send(hep.Packet{Src: sa, Dst: da, Proto: hep.ProtoTCP, Type: hep.TypeSIP, CorrelationID: sipCallID(msg), Payload: msg})
 }

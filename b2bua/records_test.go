@@ -271,3 +271,39 @@ func TestCallEventsReachWebhookSigned(t *testing.T) {
 		}
 	}
 }
+
+// TestSIPCaptureIncludesWebSocket: messages a browser exchanges over its
+// WebSocket reach the collector too, both directions.
+func TestSIPCaptureIncludesWebSocket(t *testing.T) {
+	col, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer col.Close()
+	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.Capture = hep.Config{Collector: col.LocalAddr().String()} })
+	alice := newJSBrowser(t, g, "1000")
+	alice.register()
+	seen := map[string]bool{}
+	buf := make([]byte, 65536)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && len(seen) < 2 {
+		_ = col.SetReadDeadline(deadline)
+		n, _, err := col.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		p, err := hep.Decode(buf[:n])
+		if err != nil || !strings.HasPrefix(p.CorrelationID, "jsreg-") {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(string(p.Payload), "REGISTER ") && p.Proto == hep.ProtoTCP:
+			seen["request"] = true
+		case strings.HasPrefix(string(p.Payload), "SIP/2.0 200"):
+			seen["response"] = true
+		}
+	}
+	if len(seen) != 2 {
+		t.Fatalf("collector saw %v of the browser's REGISTER exchange", seen)
+	}
+}

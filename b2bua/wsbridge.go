@@ -118,6 +118,7 @@ func (b *wsBridge) pump(p *wsPipe) {
 		if h.OpCode != ws.OpText && h.OpCode != ws.OpBinary {
 			continue
 		}
+		b.srv.captureWS(p.conn.LocalAddr(), p.conn.RemoteAddr(), payload)
 		if err := p.conn.Send(payload); err != nil {
 			b.log.Warn("dropping SIP message for websocket", "conn", p.conn.ID(), "error", err)
 			return
@@ -136,6 +137,7 @@ func (b *wsBridge) OnMessage(c *wsgw.Conn, msg []byte) {
 	if len(bytes.TrimSpace(msg)) == 0 {
 		return
 	}
+	b.srv.captureWS(c.RemoteAddr(), c.LocalAddr(), msg)
 	p.writeM.Lock()
 	defer p.writeM.Unlock()
 	_ = p.end.SetWriteDeadline(time.Now().Add(handshakeTimeout))
