@@ -131,7 +131,9 @@ func TestBridgePhoneRTCP(t *testing.T) {
 			t.Fatalf("CNAME %q: %v", cname, err)
 		}
 		s, ok := c[0].(*rtcp.SenderReport)
-		if !ok || len(s.Reports) != 1 || s.Reports[0].LastSenderReport == 0 {
+		// A report built just before packet 101 was counted is an older
+		// one; wait for one that covers it.
+		if !ok || len(s.Reports) != 1 || s.Reports[0].LastSenderReport == 0 || s.Reports[0].LastSequenceNumber < 101 {
 			continue
 		}
 		sr = s
