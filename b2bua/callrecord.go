@@ -203,9 +203,7 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 	if c.life.transcoding {
 		c.s.metrics.Transcoding(-1)
 	}
-	if err := c.s.records.Write(rec); err != nil {
-		c.log.Warn("call record not written", "error", err)
-	}
+	c.s.writeRecordLater(rec, c.log)
 	c.s.metrics.CallEnded(c.metricKind, code, rec.Answer != nil)
 	c.s.metrics.RTP(calleeLeg, stats.BtoA.RTPPackets, stats.BtoA.RTPBytes, lostOf(rec.CalleeQuality))
 	c.s.metrics.RTP(callerLeg, stats.AtoB.RTPPackets, stats.AtoB.RTPBytes, lostOf(rec.CallerQuality))

@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
@@ -21,6 +22,9 @@ func (s *Server) setupObservability() error {
 		return fmt.Errorf("%w: call records: %w", ErrBadConfig, err)
 	}
 	s.records = rec
+	s.recordQ = make(chan pendingRecord, recordQueueSize)
+	s.recordsDone = make(chan struct{})
+	go s.recordWriter()
 	s.metrics = metrics.New()
 	s.metrics.OnScrape(s.refreshGauges)
 	if s.cfg.Capture.Collector != "" {
@@ -50,8 +54,77 @@ func (s *Server) capturePort(port int) {
 	s.mu.Unlock()
 }
 
-// closeObservability stops capture and closes the record sinks, after the
-// calls have drained and written their records.
+// recordQueueSize bounds the records waiting for the writer; a full queue
+// makes calls write their own (slower, never lost).
+const recordQueueSize = 4096
+
+// pendingRecord is a finished call's record on its way to the sinks.
+type pendingRecord struct {
+	rec cdr.Record
+	log *slog.Logger
+}
+
+// writeRecordLater hands a call's record to the writer goroutine: encoding
+// and storing it on the ending call's own small stack cost more than the
+// call's signalling at high call rates.
+func (s *Server) writeRecordLater(rec cdr.Record, log *slog.Logger) {
+	s.recordMu.RLock()
+	queued := false
+	if !s.recordClosed {
+		select {
+		case s.recordQ <- pendingRecord{rec, log}:
+			queued = true
+		default:
+		}
+	}
+	s.recordMu.RUnlock()
+	if !queued {
+		if err := s.records.Write(rec); err != nil {
+			log.Warn("call record not written", "error", err)
+		}
+	}
+}
+
+// recordWriteBatch bounds how many queued records are written together,
+// and recordWriteDelay how long the first of them waits for others: one
+// disk sync per batch instead of one per call.
+const (
+	recordWriteBatch = 256
+	recordWriteDelay = 100 * time.Millisecond
+)
+
+// recordWriter writes queued records until the queue is closed, in batches
+// of what arrives within recordWriteDelay of the first: one file write and
+// one database transaction per batch.
+func (s *Server) recordWriter() {
+	defer close(s.recordsDone)
+	batch := make([]cdr.Record, 0, recordWriteBatch)
+	timer := time.NewTimer(recordWriteDelay)
+	timer.Stop()
+	for p := range s.recordQ {
+		batch = append(batch[:0], p.rec)
+		timer.Reset(recordWriteDelay)
+	more:
+		for len(batch) < recordWriteBatch {
+			select {
+			case q, ok := <-s.recordQ:
+				if !ok {
+					break more
+				}
+				batch = append(batch, q.rec)
+			case <-timer.C:
+				break more
+			}
+		}
+		timer.Stop()
+		if err := s.records.WriteMany(batch); err != nil {
+			s.log.Warn("call records not written", "records", len(batch), "error", err)
+		}
+	}
+}
+
+// closeObservability stops capture, writes the records still queued and
+// closes the record sinks, after the calls have drained.
 func (s *Server) closeObservability() error {
 	s.mu.Lock()
 	ports := s.capturePorts
@@ -63,6 +136,11 @@ func (s *Server) closeObservability() error {
 	if s.capture != nil {
 		_ = s.capture.Close()
 	}
+	s.recordMu.Lock()
+	s.recordClosed = true
+	close(s.recordQ)
+	s.recordMu.Unlock()
+	<-s.recordsDone
 	return s.records.Close()
 }
 

@@ -41,6 +41,21 @@ func readRecords(t *testing.T, path string) []cdr.Record {
 	return out
 }
 
+// waitRecords waits until the file holds n records (they are written by a
+// goroutine of their own after each call) and returns them.
+func waitRecords(t *testing.T, path string, n int) []cdr.Record {
+	t.Helper()
+	var recs []cdr.Record
+	eventually(t, 5*time.Second, "call records written", func() bool {
+		if _, err := os.Stat(path); err != nil {
+			return false
+		}
+		recs = readRecords(t, path)
+		return len(recs) >= n
+	})
+	return recs
+}
+
 // TestCallRecordsForAnsweredCancelledAndFailedCalls: one record per call,
 // with the right codes, reasons and durations, in the file and the store.
 func TestCallRecordsForAnsweredCancelledAndFailedCalls(t *testing.T) {
@@ -82,7 +97,7 @@ func TestCallRecordsForAnsweredCancelledAndFailedCalls(t *testing.T) {
 	}
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 
-	recs := readRecords(t, file)
+	recs := waitRecords(t, file, 3)
 	if len(recs) != 3 {
 		t.Fatalf("got %d records, want 3: %+v", len(recs), recs)
 	}
@@ -99,9 +114,13 @@ func TestCallRecordsForAnsweredCancelledAndFailedCalls(t *testing.T) {
 	if busy.SIPCode != 486 || busy.EndReason != "rejected" || busy.Answer != nil || busy.DurationMs != 0 {
 		t.Errorf("busy call record: %+v", busy)
 	}
-	stored, err := g.srv.CallRecords(0)
-	if err != nil || len(stored) != 3 || stored[0].CallID != answered.CallID {
-		t.Fatalf("stored records: %d %v", len(stored), err)
+	var stored []cdr.Record
+	eventually(t, 5*time.Second, "records in the store", func() bool {
+		stored, err = g.srv.CallRecords(0)
+		return err == nil && len(stored) == 3
+	})
+	if stored[0].CallID != answered.CallID {
+		t.Fatalf("stored records out of order: %+v", stored)
 	}
 }
 
@@ -216,7 +235,7 @@ func TestCallRecordCarriesRTCPQuality(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	_ = sess.Bye(ctx)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
-	recs := readRecords(t, file)
+	recs := waitRecords(t, file, 1)
 	if len(recs) != 1 || recs[0].CallerQuality == nil {
 		t.Fatalf("records: %+v", recs)
 	}

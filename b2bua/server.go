@@ -65,6 +65,11 @@ type Server struct {
 	records  *cdr.Recorder
 	metrics  *metrics.Metrics
 	capture  *hep.Exporter
+	// recordQ feeds finished calls' records to one writer goroutine.
+	recordQ      chan pendingRecord
+	recordsDone  chan struct{}
+	recordMu     sync.RWMutex // guards recordClosed and sending on recordQ
+	recordClosed bool
 
 	capturePorts  []uint16
 	trunksOnce    sync.Once

@@ -89,16 +89,38 @@ func Open(cfg Config) (*Recorder, error) {
 // stored in UTC. rec is not modified. A failure of one sink does not stop
 // the others; the errors are joined.
 func (r *Recorder) Write(rec Record) error {
+	return r.WriteMany([]Record{rec})
+}
+
+// WriteMany writes several records as Write does, with one write to the
+// file and one database transaction for all of them: the way to keep up
+// with many calls ending at once. Invalid records are refused (the error
+// wraps ErrInvalidRecord) without stopping the others.
+func (r *Recorder) WriteMany(recs []Record) error {
 	if r == nil {
 		return nil
 	}
-	if rec.CallID == "" {
-		return fmt.Errorf("%w: empty call_id", ErrInvalidRecord)
+	var errs []error
+	good := make([]Record, 0, len(recs))
+	var lines []byte
+	values := make([][]byte, 0, len(recs))
+	for _, rec := range recs {
+		if rec.CallID == "" {
+			errs = append(errs, fmt.Errorf("%w: empty call_id", ErrInvalidRecord))
+			continue
+		}
+		rec = rec.normalize(r.now())
+		line, err := marshalLine(&rec)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidRecord, err))
+			continue
+		}
+		good = append(good, rec)
+		lines = append(lines, line...)
+		values = append(values, bytes.TrimSuffix(line, []byte("\n")))
 	}
-	rec = rec.normalize(r.now())
-	line, err := marshalLine(&rec)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	if len(good) == 0 {
+		return errors.Join(errs...)
 	}
 
 	r.mu.RLock()
@@ -106,25 +128,29 @@ func (r *Recorder) Write(rec Record) error {
 	if r.closed {
 		return ErrClosed
 	}
-	var errs []error
+	var sinkErrs []error
 	if r.file != nil {
-		errs = append(errs, r.file.write(line))
+		sinkErrs = append(sinkErrs, r.file.write(lines))
 	}
 	if r.store != nil {
-		if err := r.store.put(&rec, bytes.TrimSuffix(line, []byte("\n"))); err != nil {
-			errs = append(errs, fmt.Errorf("cdr: store %s: %w", rec.CallID, err))
+		if err := r.store.put(good, values); err != nil {
+			sinkErrs = append(sinkErrs, fmt.Errorf("cdr: store: %w", err))
 		}
 	}
 	if r.hook != nil {
-		r.eventLocked(Event{Type: EventEnded, Time: rec.End, CallID: rec.CallID, Caller: rec.Caller, Callee: rec.Callee, Record: &rec})
+		for i := range good {
+			rec := &good[i]
+			r.eventLocked(Event{Type: EventEnded, Time: rec.End, CallID: rec.CallID, Caller: rec.Caller, Callee: rec.Callee, Record: rec})
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		r.writeErrors.Add(1)
-		r.log.Error("cdr: record not written", "call_id", rec.CallID, "error", err)
-		return err
+	if err := errors.Join(sinkErrs...); err != nil {
+		r.writeErrors.Add(uint64(len(good)))
+		r.log.Error("cdr: records not written", "records", len(good), "first_call_id", good[0].CallID, "error", err)
+		errs = append(errs, err)
+	} else {
+		r.written.Add(uint64(len(good)))
 	}
-	r.written.Add(1)
-	return nil
+	return errors.Join(errs...)
 }
 
 // Event queues ev for webhook delivery without blocking. It does nothing

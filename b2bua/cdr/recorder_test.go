@@ -269,3 +269,24 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteManyStoresAllAndSkipsInvalid: a batch lands in the file and the
+// database together; an invalid record in it is refused alone.
+func TestWriteManyStoresAllAndSkipsInvalid(t *testing.T) {
+	dir := t.TempDir()
+	r := openTest(t, Config{File: filepath.Join(dir, "cdr.jsonl"), DBPath: filepath.Join(dir, "cdr.db")})
+	batch := []Record{sampleRecord("b1", t0), {}, sampleRecord("b2", t0.Add(time.Second)), sampleRecord("b3", t0.Add(2*time.Second))}
+	if err := r.WriteMany(batch); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("WriteMany error %v, want ErrInvalidRecord for the empty record", err)
+	}
+	if got := readLines(t, filepath.Join(dir, "cdr.jsonl")); len(got) != 3 {
+		t.Fatalf("file holds %d records, want 3", len(got))
+	}
+	stored, err := r.List(time.Time{}, 0)
+	if err != nil || len(stored) != 3 || stored[0].CallID != "b1" || stored[2].CallID != "b3" {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+	if st := r.Stats(); st.Written != 3 {
+		t.Fatalf("written %d, want 3", st.Written)
+	}
+}
