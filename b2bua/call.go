@@ -95,6 +95,10 @@ type call struct {
 	plan    *trunkPlan
 	inbound *trunk.Trunk
 	life    callLife
+	// xfer is a blind transfer in progress; released is the transferor's
+	// leg once it was replaced (its late requests are answered).
+	xfer     *blindTransfer
+	released *leg
 	// recorder writes the call's audio when recording rules chose it.
 	recorder *recording.Recorder
 	// metricKind labels the call in metrics from start to end.
@@ -380,6 +384,9 @@ func (c *call) cleanup() {
 	c.state = stateEnded
 	c.stopSessionTimers()
 	c.stopRecording()
+	if c.xfer != nil && c.xfer.pair != nil {
+		_ = c.xfer.pair.Close()
+	}
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
 	var bridgeStats *browserleg.BridgeStats

@@ -121,6 +121,10 @@ func (c *call) onRequest(in *inbound) {
 	req := in.req
 	l := c.legOf(req)
 	if l == nil {
+		if r := c.released; r != nil && callID(req) == r.callID && toTag(req) == r.localTag && req.Method == sip.BYE {
+			in.reply(c.s, 200, "OK", nil, "") // the transferor leaving
+			return
+		}
 		in.reply(c.s, 481, "", nil, "")
 		return
 	}
@@ -152,7 +156,12 @@ func (c *call) onRequest(in *inbound) {
 			c.touchSession(l, req)
 		}
 		c.forwardMidCall(l, in)
-	case sip.INFO, sip.REFER, sip.NOTIFY:
+	case sip.REFER:
+		if c.tryOwnTransfer(l, in) {
+			return
+		}
+		c.forwardMidCall(l, in)
+	case sip.INFO, sip.NOTIFY:
 		c.forwardMidCall(l, in)
 	default:
 		in.reply(c.s, 405, "", nil, "", allowHeader())

@@ -2,19 +2,23 @@ package b2bua_test
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/pion/webrtc/v4"
 )
 
-func TestBrowserBlindTransfersPhone(t *testing.T) {
+// TestBrowserReferToNonUserIsRelayed: a REFER whose target callgate does
+// not carry out itself (here a user with no phone binding yet) is relayed
+// to the transferee, who calls the target through callgate.
+func TestBrowserReferToNonUserIsRelayed(t *testing.T) {
 	g, bob, alice, res := browserCallToPhone(t)
 	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
 	wait(t, bob.acks, 2*time.Second, "ACK at bob")
 	carol := newDeskPhone(t, g, "1002")
-	carol.register()
 
 	// Alice (JsSIP) transfers bob to 1002, naming a host of her own.
 	seq := res.CSeq().SeqNo + 1
@@ -27,6 +31,7 @@ func TestBrowserBlindTransfersPhone(t *testing.T) {
 		t.Fatalf("REFER: %s", r.StartLine())
 	}
 	refer := wait(t, bob.refers, 2*time.Second, "REFER at bob")
+	carol.register()
 	if to := refer.GetHeader("Refer-To").Value(); to != "<sip:1002@localhost>" {
 		t.Fatalf("bob was referred to %q, want 1002 in our domain", to)
 	}
@@ -64,4 +69,173 @@ func TestBrowserBlindTransfersPhone(t *testing.T) {
 	eventually(t, 3*time.Second, "only the new call left", func() bool { return g.srv.ActiveCalls() == 1 })
 	_ = sess.Bye(ctx10(t))
 	eventually(t, 3*time.Second, "no calls left", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// referFromBrowser sends a REFER in the browser's dialog of res.
+func referFromBrowser(t *testing.T, b *jsBrowser, res *sip.Response, seq uint32, target string) {
+	t.Helper()
+	var s strings.Builder
+	fmt.Fprintf(&s, "REFER %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKrefer%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d REFER\r\n",
+		res.Contact().Address.String(), b.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), seq)
+	fmt.Fprintf(&s, "Contact: <sip:jc@%s;transport=ws;ob>\r\nRefer-To: <sip:%s@localhost>\r\nReferred-By: <sip:%s@localhost>\r\nContent-Length: 0\r\n\r\n", b.host, target, b.user)
+	b.send(s.String())
+	if r := b.nextResponse(200); r.StatusCode != 202 {
+		t.Fatalf("REFER: %s", r.StartLine())
+	}
+}
+
+// browserNotifies reads the browser's NOTIFYs until a final sipfrag and
+// returns their status lines.
+func browserNotifies(t *testing.T, b *jsBrowser) []string {
+	t.Helper()
+	var frags []string
+	for {
+		n := wait(t, b.reqs, 5*time.Second, "NOTIFY at the transferor")
+		if n.Method != sip.NOTIFY {
+			if n.Method == sip.BYE {
+				b.reply(n, 200, "", "")
+				continue
+			}
+			t.Fatalf("transferor got %s", n.Method)
+		}
+		if ev := n.GetHeader("Event"); ev == nil || ev.Value() != "refer" || !strings.HasPrefix(contentTypeOf(n), "message/sipfrag") {
+			t.Fatalf("NOTIFY without Event: refer and sipfrag: %v %q", ev, contentTypeOf(n))
+		}
+		b.reply(n, 200, "", "")
+		frags = append(frags, strings.TrimSpace(string(n.Body())))
+		if strings.HasPrefix(n.GetHeader("Subscription-State").Value(), "terminated") {
+			return frags
+		}
+	}
+}
+
+// toneBetweenPhones sends 100 frames of freq from a to dst and checks b
+// hears freq.
+func toneBetweenPhones(t *testing.T, a, b *deskPhone, dst *net.UDPAddr, freq float64, ssrc uint32) {
+	t.Helper()
+	go func() {
+		for i := 0; i < 100; i++ {
+			_, _ = a.rtp.WriteToUDP(rtpPacket(uint16(i), ssrc, ulawTone(freq, 160, i*160)), dst)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	var pcm []byte
+	buf := make([]byte, 1500)
+	_ = b.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	defer func() { _ = b.rtp.SetReadDeadline(time.Time{}) }()
+	for got := 0; got < 95; got++ {
+		n, _, err := b.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("%s got %d of 100 packets from %s: %v", b.user, got, a.user, err)
+		}
+		pcm = append(pcm, buf[12:n]...)
+	}
+	if f := dominantHz(pcm, 440, 1000); f != freq {
+		t.Fatalf("%s hears %v Hz from %s, want %v", b.user, f, a.user, freq)
+	}
+}
+
+// TestBrowserBlindTransfersPhoneToPhone: browser A talks to phone B and
+// transfers B to phone C; callgate calls C itself, B and C talk, A sees
+// the progress in NOTIFYs and is released.
+func TestBrowserBlindTransfersPhoneToPhone(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol := newDeskPhone(t, g, "1002")
+	carol.setPlan(answerPlan{ring: true, code: 200, delay: 100 * time.Millisecond})
+	carol.register()
+
+	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	cinv := wait(t, carol.invites, 3*time.Second, "INVITE at carol")
+	if cinv.From().Address.User != "1001" || cinv.GetHeader("Referred-By") == nil {
+		t.Errorf("carol is called by %s (Referred-By %v), want bob's identity", cinv.From().Value(), cinv.GetHeader("Referred-By"))
+	}
+	frags := browserNotifies(t, alice)
+	if frags[0] != "SIP/2.0 100 Trying" || frags[len(frags)-1] != "SIP/2.0 200 OK" {
+		t.Fatalf("NOTIFY progress %v", frags)
+	}
+	wait(t, carol.acks, 2*time.Second, "ACK at carol")
+	// Bob keeps sending where he did; carol sends where her INVITE says.
+	toneBetweenPhones(t, bob, carol, sdpTarget(t, inv.Body()), 1000, 0x1001)
+	toneBetweenPhones(t, carol, bob, sdpTarget(t, cinv.Body()), 440, 0x1002)
+	if g.srv.ActiveCalls() != 1 {
+		t.Fatalf("%d calls, want the transferred one", g.srv.ActiveCalls())
+	}
+	select {
+	case <-bob.byes:
+		t.Fatal("bob was hung up")
+	default:
+	}
+	_ = drainBye(t, bob)
+	eventually(t, 3*time.Second, "calls end", func() bool { return g.srv.ActiveCalls() == 0 })
+	wait(t, carol.byes, 2*time.Second, "BYE at carol")
+}
+
+// drainBye hangs up bob's side by BYE from the phone.
+func drainBye(t *testing.T, p *deskPhone) error {
+	t.Helper()
+	dss := wait(t, p.sessions, 2*time.Second, "phone's session")
+	return dss.Bye(ctx10(t))
+}
+
+// TestPhoneBlindTransfersBrowserToPhone: phone B transfers the calling
+// browser A to phone C; the browser then talks to C.
+func TestPhoneBlindTransfersBrowserToPhone(t *testing.T) {
+	g, bob, alice, _ := browserCallToPhone(t)
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol := newDeskPhone(t, g, "1002")
+	carol.register()
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+
+	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
+	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:1002@localhost>"))
+	refer.AppendHeader(sip.NewHeader("Referred-By", "<sip:1001@localhost>"))
+	r, err := dss.Do(ctx10(t), refer)
+	if err != nil || r.StatusCode != 202 {
+		t.Fatalf("REFER from the phone: %v %v", r, err)
+	}
+	cinv := wait(t, carol.invites, 3*time.Second, "INVITE at carol")
+	if cinv.From().Address.User != "1000" {
+		t.Errorf("carol is called by %s, want the browser's identity", cinv.From().Value())
+	}
+	var last string
+	for !strings.HasPrefix(last, "SIP/2.0 200") {
+		n := wait(t, bob.notifies, 3*time.Second, "NOTIFY at bob")
+		last = strings.TrimSpace(string(n.Body()))
+	}
+	wait(t, bob.byes, 2*time.Second, "BYE releasing bob")
+	wait(t, carol.acks, 2*time.Second, "ACK at carol")
+	browserToneToPhone(t, alice, carol)
+	phoneToneToBrowser(t, carol, alice, sdpTarget(t, cinv.Body()), 0x2002)
+	eventually(t, 3*time.Second, "one call left", func() bool { return g.srv.ActiveCalls() == 1 })
+}
+
+// TestBlindTransferToBusyTargetKeepsCall: the target answers 486; the
+// transferor hears so and the original call carries on.
+func TestBlindTransferToBusyTargetKeepsCall(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol := newDeskPhone(t, g, "1002")
+	carol.setPlan(answerPlan{code: 486})
+	carol.register()
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	frags := browserNotifies(t, alice)
+	if last := frags[len(frags)-1]; !strings.HasPrefix(last, "SIP/2.0 486") {
+		t.Fatalf("NOTIFY progress %v, want it to end with 486", frags)
+	}
+	// Still talking.
+	browserToneToPhone(t, alice, bob)
+	phoneToneToBrowser(t, bob, alice, sdpTarget(t, inv.Body()), 0x3003)
+	if r := alice.inDialog(res, "BYE", res.CSeq().SeqNo+2, ""); r.StatusCode != 200 {
+		t.Fatalf("BYE: %s", r.StartLine())
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }

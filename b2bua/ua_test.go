@@ -67,6 +67,7 @@ type deskPhone struct {
 	updates   chan *sip.Request
 	reinvites chan *sip.Request
 	refers    chan *sip.Request
+	notifies  chan *sip.Request
 	sessions  chan *sipgo.DialogServerSession
 }
 
@@ -74,7 +75,7 @@ func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
 	t.Helper()
 	p := &deskPhone{t: t, user: user, pass: testUsers[user], g: g,
 		invites: make(chan *sip.Request, 16), acks: make(chan *sip.Request, 16), byes: make(chan *sip.Request, 16),
-		cancels: make(chan *sip.Request, 16), infos: make(chan *sip.Request, 16), updates: make(chan *sip.Request, 16), reinvites: make(chan *sip.Request, 16), refers: make(chan *sip.Request, 4),
+		cancels: make(chan *sip.Request, 16), infos: make(chan *sip.Request, 16), updates: make(chan *sip.Request, 16), reinvites: make(chan *sip.Request, 16), refers: make(chan *sip.Request, 4), notifies: make(chan *sip.Request, 8),
 		sessions: make(chan *sipgo.DialogServerSession, 16), plan: answerPlan{ring: true, code: 200}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("deskphone-" + user))
 	if err != nil {
@@ -125,6 +126,13 @@ func newDeskPhone(t testing.TB, g *gateway, user string) *deskPhone {
 	srv.OnRefer(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.refers <- req
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
+	})
+	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		select {
+		case p.notifies <- req:
+		default:
+		}
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
 	srv.OnInfo(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.infos <- req

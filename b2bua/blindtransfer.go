@@ -1,0 +1,319 @@
+package b2bua
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/media"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Blind transfer carried out by callgate itself (RFC 3515): the transferor
+// X sends REFER in its dialog; callgate answers 202, calls the target T from
+// the transferee Y's side, reports progress to X in NOTIFYs with
+// message/sipfrag bodies (RFC 3515 §2.4.4, RFC 3420), and on T's answer
+// puts T in X's place: Y's dialog and media stay as they are, T's media
+// takes the side X had, and X is released with BYE. When T refuses, X
+// hears the failure and the call goes on as before.
+//
+// Handled this way: targets that are users of this gateway with phone
+// bindings, from a transferor that is a user (not a trunk). Other
+// transfers (targets that are browsers or numbers, REFER with Replaces)
+// are relayed to the transferee as before (transfer.go).
+
+// transferMode says how T's media replaces X's.
+type transferMode int
+
+const (
+	// repointRelay: X and Y are phones; the relay's X side points at T.
+	repointRelay transferMode = iota
+	// repointBridge: X is a phone bridged to browser Y; the bridge's
+	// phone side points at T.
+	repointBridge
+	// bridgeToRelay: X is a browser bridged to phone Y; the bridge and
+	// X's WebRTC leg close and a relay joins Y and T.
+	bridgeToRelay
+)
+
+// blindTransfer is a transfer in progress.
+type blindTransfer struct {
+	x, y   *leg
+	t      *leg
+	mode   transferMode
+	offer  []byte
+	pair   *media.SocketPair // T's ports, bridgeToRelay only
+	origin media.Origin
+	req    *sip.Request
+}
+
+// tryOwnTransfer carries out a REFER itself when it can (see above) and
+// reports whether it did; false leaves the REFER to be relayed.
+func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
+	if c.state != stateAnswered || c.xfer != nil || c.peerLeg != nil || c.pending != nil {
+		return false
+	}
+	if (x == c.caller && c.inbound != nil) || (x == c.callee && c.plan != nil) {
+		return false // trunks do not transfer through us
+	}
+	target, ok := referTarget(in.req)
+	if !ok || target == c.callerName() || target == c.calleeName() {
+		return false
+	}
+	b, ok := c.phoneBinding(target)
+	if !ok {
+		return false
+	}
+	tr := &blindTransfer{x: x, y: c.other(x)}
+	browserX := c.bridge != nil && ((c.browserCaller && x == c.caller) || (!c.browserCaller && x == c.callee))
+	switch {
+	case c.relay != nil && len(x.lastSDP) > 0:
+		tr.mode, tr.offer = repointRelay, x.lastSDP
+	case c.bridge != nil && !browserX && len(x.lastSDP) > 0:
+		tr.mode, tr.offer = repointBridge, x.lastSDP
+	case c.bridge != nil && browserX && len(c.phoneSide) > 0:
+		pair, err := c.s.ports.Allocate()
+		if err != nil {
+			return false
+		}
+		tr.mode, tr.pair = bridgeToRelay, pair
+		tr.offer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, c.phoneSide, media.DirSendRecv, &tr.origin)
+	default:
+		return false
+	}
+	in.reply(c.s, 202, "Accepted", nil, "")
+	c.xfer = tr
+	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
+	c.log.Info("blind transfer", "transferor", x.name, "target", target)
+	c.inviteTransferTarget(tr, b, target)
+	return true
+}
+
+// referTarget reads the user of a REFER's Refer-To; a target with
+// embedded headers (Replaces) is not a blind transfer.
+func referTarget(req *sip.Request) (string, bool) {
+	h := req.GetHeader("Refer-To")
+	if h == nil {
+		return "", false
+	}
+	v := h.Value()
+	if i, j := strings.IndexByte(v, '<'), strings.IndexByte(v, '>'); i >= 0 && j > i {
+		v = v[i+1 : j]
+	}
+	if strings.ContainsRune(v, '?') {
+		return "", false
+	}
+	u, err := parseURI(v)
+	if err != nil || u.User == "" {
+		return "", false
+	}
+	return u.User, true
+}
+
+// phoneBinding finds a current non-WebSocket binding of a local user.
+func (c *call) phoneBinding(user string) (location.Binding, bool) {
+	if !c.s.users.exists(user) {
+		return location.Binding{}, false
+	}
+	bs, err := c.s.store.Lookup(c.ctx, location.CanonicalAOR(user, c.s.cfg.Domain), timeNow())
+	if err != nil {
+		return location.Binding{}, false
+	}
+	for _, b := range bs {
+		if b.Transport != "WS" && b.Transport != "WSS" {
+			return b, true
+		}
+	}
+	return location.Binding{}, false
+}
+
+// inviteTransferTarget calls T in Y's name with the SDP for X's side.
+func (c *call) inviteTransferTarget(tr *blindTransfer, b location.Binding, target string) {
+	contact, err := parseURI(b.Contact)
+	if err != nil {
+		c.failTransfer(tr, 480, "Temporarily Unavailable")
+		return
+	}
+	yName := c.callerName()
+	if tr.y == c.callee {
+		yName = c.calleeName()
+	}
+	transport, dest := bindingDest(b, contact)
+	l := &leg{
+		name:         tr.x.name,
+		callID:       newID(12),
+		localTag:     newID(8),
+		localURI:     sip.Uri{Scheme: "sip", User: yName, Host: c.s.cfg.Domain},
+		remoteURI:    sip.Uri{Scheme: "sip", User: target, Host: c.s.cfg.Domain},
+		remoteTarget: contact,
+		transport:    transport,
+		dest:         dest,
+	}
+	host, port := c.s.localFor(transport, dest)
+	l.contact = c.s.contactFor(transport, host, port)
+	tr.t = l
+	req := c.s.newRequest(l, sip.INVITE, l.nextSeq())
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
+	// RFC 3892: who asked for this call.
+	req.AppendHeader(sip.NewHeader("Referred-By", "<"+tr.x.remoteURI.String()+">"))
+	req.AppendHeader(c.s.via(l))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(tr.offer)
+	tr.req = req
+	c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
+	c.s.calls.bind(l.callID, l.localTag, c)
+	tx, err := c.s.client.TransactionRequest(c.ctx, req, keep)
+	if err != nil {
+		c.failTransfer(tr, 480, "Temporarily Unavailable")
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			select {
+			case res := <-tx.Responses():
+				final := res.StatusCode >= 200
+				if !c.post(func() { c.onTransferResponse(tr, res) }) || final {
+					return
+				}
+			case <-tx.Done():
+				c.post(func() { c.onTransferResponse(tr, nil) })
+				return
+			case <-c.ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// onTransferResponse follows T's answers to the transfer INVITE.
+func (c *call) onTransferResponse(tr *blindTransfer, res *sip.Response) {
+	if c.xfer != tr {
+		return
+	}
+	switch {
+	case res == nil:
+		c.failTransfer(tr, 408, "Request Timeout")
+	case res.StatusCode == 180 || res.StatusCode == 183:
+		c.notifyTransfer(tr.x, "SIP/2.0 180 Ringing", false)
+	case res.StatusCode < 200:
+	case res.StatusCode < 300:
+		c.completeTransfer(tr, res)
+	default:
+		c.failTransfer(tr, res.StatusCode, res.Reason)
+	}
+}
+
+// completeTransfer puts T in X's place once T answered.
+func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
+	t := tr.t
+	t.remoteTag = toTagOf(res)
+	if ct := res.Contact(); ct != nil {
+		t.remoteTarget = ct.Address
+	}
+	t.routeSet = reverseRoutes(res)
+	t.noUpdate = !allowsUpdate(res)
+	c.sendAck(t, tr.req.CSeq().SeqNo, nil)
+	if err := c.moveMediaToTarget(tr, res.Body()); err != nil {
+		c.log.Warn("transfer target's answer unusable", "error", err)
+		c.sendBye(t)
+		c.failTransfer(tr, 488, "Not Acceptable Here")
+		return
+	}
+	t.lastSDP = tr.offer
+	if tr.x.st != nil && tr.x.st.timer != nil {
+		tr.x.st.timer.Stop()
+	}
+	if tr.x == c.caller {
+		c.caller = t
+	} else {
+		c.callee = t
+	}
+	c.xfer = nil
+	c.released = tr.x
+	c.notifyTransfer(tr.x, "SIP/2.0 200 OK", true)
+	c.sendBye(tr.x)
+	c.log.Info("blind transfer completed", "target_call_id", t.callID)
+}
+
+// moveMediaToTarget points X's media side at T.
+func (c *call) moveMediaToTarget(tr *blindTransfer, answer []byte) error {
+	switch tr.mode {
+	case repointRelay:
+		_, err := c.anchorFrom(legSide(c, tr.x), answer)
+		return err
+	case repointBridge:
+		remote, err := phoneRemote(answer)
+		if err != nil {
+			return err
+		}
+		c.movePhone(remote)
+		return nil
+	}
+	// bridgeToRelay: Y's phone socket pair stays; T gets the new pair.
+	tRemote, err := phoneRemote(answer)
+	if err != nil {
+		return err
+	}
+	ySDP := c.invite.Body()
+	if tr.y == c.callee && c.winner != nil && c.winner.finalRes != nil {
+		ySDP = c.winner.finalRes.Body()
+	}
+	yRemote, err := phoneRemote(ySDP)
+	if err != nil {
+		return err
+	}
+	_ = c.bridge.Close()
+	_ = c.bleg.Close()
+	c.bridge, c.bleg, c.browserCaller, c.browserOpus, c.browserOpusDTMF = nil, nil, false, nil, nil
+	yLeg, tLeg := media.LegB, media.LegA
+	if tr.x == c.caller {
+		c.pairA = tr.pair
+	} else {
+		c.pairB = tr.pair
+		yLeg, tLeg = media.LegA, media.LegB
+	}
+	tr.pair = nil
+	c.relay = media.NewRelay(c.pairA, c.pairB, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
+	if c.s.cfg.Media.LatchAny {
+		c.relay.SetLatchMode(media.LegA, media.LatchAny)
+		c.relay.SetLatchMode(media.LegB, media.LatchAny)
+	}
+	c.relay.SetRemote(yLeg, yRemote.RTP, yRemote.RTCP)
+	c.relay.SetRemote(tLeg, tRemote.RTP, tRemote.RTCP)
+	c.captureRTCP()
+	c.relay.Start()
+	return nil
+}
+
+// failTransfer reports a failed transfer to X; the call goes on.
+func (c *call) failTransfer(tr *blindTransfer, code int, reason string) {
+	if reason == "" {
+		reason = reasonPhrase(code)
+	}
+	c.log.Info("blind transfer failed", "status", code)
+	if tr.pair != nil {
+		_ = tr.pair.Close()
+		tr.pair = nil
+	}
+	c.xfer = nil
+	c.notifyTransfer(tr.x, fmt.Sprintf("SIP/2.0 %d %s", code, reason), true)
+}
+
+// notifyTransfer sends X a NOTIFY about the transfer (RFC 3515 §2.4.5):
+// the target's status line as message/sipfrag; the last one ends the
+// implicit subscription.
+func (c *call) notifyTransfer(x *leg, frag string, final bool) {
+	req := c.s.newRequest(x, sip.NOTIFY, x.nextSeq())
+	req.AppendHeader(c.s.via(x))
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	req.AppendHeader(sip.NewHeader("Subscription-State", state))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(frag + "\r\n"))
+	c.fireAndForget(req, "NOTIFY")
+}
