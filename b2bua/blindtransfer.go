@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/callgate/callgate/b2bua/location"
@@ -45,6 +46,10 @@ type blindTransfer struct {
 	pair   *media.SocketPair // T's ports, bridgeToRelay only
 	origin media.Origin
 	req    *sip.Request
+	// from is the call T's dialog was taken from (attended transfer), and
+	// fromA the transferor's dialog there.
+	from  *call
+	fromA *leg
 }
 
 // tryOwnTransfer carries out a REFER itself when it can (see above) and
@@ -65,6 +70,21 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 		return false
 	}
 	tr := &blindTransfer{x: x, y: c.other(x)}
+	if !c.prepareTransferMedia(tr) {
+		return false
+	}
+	in.reply(c.s, 202, "Accepted", nil, "")
+	c.xfer = tr
+	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
+	c.log.Info("blind transfer", "transferor", x.name, "target", target)
+	c.inviteTransferTarget(tr, b, target)
+	return true
+}
+
+// prepareTransferMedia chooses how the target's media will replace the
+// transferor's and builds the offer for the target.
+func (c *call) prepareTransferMedia(tr *blindTransfer) bool {
+	x := tr.x
 	browserX := c.bridge != nil && ((c.browserCaller && x == c.caller) || (!c.browserCaller && x == c.callee))
 	switch {
 	case c.relay != nil && len(x.lastSDP) > 0:
@@ -81,11 +101,6 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 	default:
 		return false
 	}
-	in.reply(c.s, 202, "Accepted", nil, "")
-	c.xfer = tr
-	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
-	c.log.Info("blind transfer", "transferor", x.name, "target", target)
-	c.inviteTransferTarget(tr, b, target)
 	return true
 }
 
@@ -162,7 +177,13 @@ func (c *call) inviteTransferTarget(tr *blindTransfer, b location.Binding, targe
 	tr.req = req
 	c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
 	c.s.calls.bind(l.callID, l.localTag, c)
-	tx, err := c.s.client.TransactionRequest(c.ctx, req, keep)
+	c.sendTransferInvite(tr)
+}
+
+// sendTransferInvite sends the INVITE (or re-INVITE) to the target and
+// pumps its answers to the call's goroutine.
+func (c *call) sendTransferInvite(tr *blindTransfer) {
+	tx, err := c.s.client.TransactionRequest(c.ctx, tr.req, keep)
 	if err != nil {
 		c.failTransfer(tr, 480, "Temporarily Unavailable")
 		return
@@ -208,11 +229,14 @@ func (c *call) onTransferResponse(tr *blindTransfer, res *sip.Response) {
 // completeTransfer puts T in X's place once T answered.
 func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 	t := tr.t
-	t.remoteTag = toTagOf(res)
+	if tr.from == nil {
+		// A new dialog (RFC 3261 §12.1.2); a re-INVITE keeps its own.
+		t.remoteTag = toTagOf(res)
+		t.routeSet = reverseRoutes(res)
+	}
 	if ct := res.Contact(); ct != nil {
 		t.remoteTarget = ct.Address
 	}
-	t.routeSet = reverseRoutes(res)
 	t.noUpdate = !allowsUpdate(res)
 	c.sendAck(t, tr.req.CSeq().SeqNo, nil)
 	if err := c.moveMediaToTarget(tr, res.Body()); err != nil {
@@ -234,6 +258,10 @@ func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 	c.released = tr.x
 	c.notifyTransfer(tr.x, "SIP/2.0 200 OK", true)
 	c.sendBye(tr.x)
+	if from, a := tr.from, tr.fromA; from != nil {
+		from.post(func() { from.handedOver(a) })
+	}
+	c.resumeTransferee(tr.y)
 	c.log.Info("blind transfer completed", "target_call_id", t.callID)
 }
 
@@ -298,6 +326,11 @@ func (c *call) failTransfer(tr *blindTransfer, code int, reason string) {
 		tr.pair = nil
 	}
 	c.xfer = nil
+	if from := tr.from; from != nil {
+		// The other call gets its party back.
+		c.s.calls.bind(tr.t.callID, tr.t.localTag, from)
+		from.post(func() { from.takeBack() })
+	}
 	c.notifyTransfer(tr.x, fmt.Sprintf("SIP/2.0 %d %s", code, reason), true)
 }
 
@@ -316,4 +349,58 @@ func (c *call) notifyTransfer(x *leg, frag string, final bool) {
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(frag + "\r\n"))
 	c.fireAndForget(req, "NOTIFY")
+}
+
+// heldDirection matches the direction attributes of a held stream.
+var heldDirection = regexp.MustCompile(`(?m)^a=(sendonly|recvonly|inactive)\r?$`)
+
+// resumeTransferee takes a phone transferee off hold once it was joined
+// to the target: a transferor usually holds its party before
+// transferring, and the party would otherwise stay silent (RFC 3264 §8.4:
+// a new offer with sendrecv).
+func (c *call) resumeTransferee(y *leg) {
+	if c.relay == nil || !heldDirection.Match(y.lastSDP) {
+		return
+	}
+	body := heldDirection.ReplaceAll(y.lastSDP, []byte("a=sendrecv"))
+	req := c.s.newRequest(y, sip.INVITE, y.nextSeq())
+	req.AppendHeader(c.s.via(y))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(body)
+	tx, err := c.s.client.TransactionRequest(c.ctx, req, keep)
+	if err != nil {
+		c.log.Warn("transferee not taken off hold", "error", err)
+		return
+	}
+	c.log.Info("taking the transferee off hold")
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			select {
+			case res := <-tx.Responses():
+				if res.StatusCode < 200 {
+					continue
+				}
+				c.post(func() {
+					if res.StatusCode >= 300 {
+						c.log.Warn("transferee refused to come off hold", "status", res.StatusCode)
+						return
+					}
+					c.sendAck(y, req.CSeq().SeqNo, nil)
+					y.lastSDP = body
+					if c.relay != nil && isSDP(res.Body(), contentType(res)) {
+						if _, err := c.anchorFrom(legSide(c, y), res.Body()); err != nil {
+							c.log.Warn("transferee's answer unusable", "error", err)
+						}
+					}
+				})
+				return
+			case <-tx.Done():
+				return
+			case <-c.ctx.Done():
+				return
+			}
+		}
+	}()
 }

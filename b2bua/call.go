@@ -99,6 +99,9 @@ type call struct {
 	// leg once it was replaced (its late requests are answered).
 	xfer     *blindTransfer
 	released *leg
+	// handedOff is this call's party lent to another call by an attended
+	// transfer: it must not be hung up from here.
+	handedOff *leg
 	// recorder writes the call's audio when recording rules chose it.
 	recorder *recording.Recorder
 	// metricKind labels the call in metrics from start to end.
@@ -327,8 +330,12 @@ func (c *call) hangup(cause error) {
 		c.closeAfterForks(cause)
 		return
 	case stateAnswered:
-		c.sendBye(c.caller)
-		if c.callee != nil {
+		// A party lent to another call by an attended transfer is that
+		// call's to hang up.
+		if c.caller != c.handedOff {
+			c.sendBye(c.caller)
+		}
+		if c.callee != nil && c.callee != c.handedOff {
 			c.sendBye(c.callee)
 		}
 	case stateClosing:
@@ -494,13 +501,17 @@ func (c *call) onConnGone(connID string) {
 		case stateRinging:
 			c.closeAfterForks(ErrCallerHangup)
 		case stateAnswered:
-			c.sendBye(c.callee)
+			if c.callee != c.handedOff {
+				c.sendBye(c.callee)
+			}
 			c.end(ErrCallerHangup)
 		}
 	case onConn(c.callee):
 		c.log.Info("callee's websocket closed", "conn", connID)
 		if c.state == stateAnswered {
-			c.sendBye(c.caller)
+			if c.caller != c.handedOff {
+				c.sendBye(c.caller)
+			}
 			c.end(ErrCalleeHangup)
 		}
 	}

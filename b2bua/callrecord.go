@@ -117,7 +117,7 @@ var endReasons = []struct {
 }{
 	{ErrCallerHangup, "caller_bye"}, {ErrCalleeHangup, "callee_bye"}, {ErrCallerCancel, "cancel"},
 	{ErrRingTimeout, "ring_timeout"}, {ErrMediaTimeout, "media_timeout"}, {ErrMediaFailed, "media_failed"},
-	{ErrNoAck, "no_ack"}, {ErrShutdown, "shutdown"}, {ErrAdminHangup, "admin_hangup"}, {ErrSessionExpired, "session_expired"},
+	{ErrNoAck, "no_ack"}, {ErrShutdown, "shutdown"}, {ErrAdminHangup, "admin_hangup"}, {ErrSessionExpired, "session_expired"}, {ErrTransferred, "transferred"},
 }
 
 // endReason turns the call's cause into the record's short reason.

@@ -91,6 +91,9 @@ var (
 	// ErrSessionExpired: a session timer ran out or its refresh failed
 	// (RFC 4028 §10).
 	ErrSessionExpired = errors.New("session expired")
+	// ErrTransferred: the call's remaining party was joined to another
+	// call by an attended transfer (RFC 3891).
+	ErrTransferred = errors.New("transferred")
 	// ErrAdminHangup: an operator ended the call through the admin API.
 	ErrAdminHangup = errors.New("ended by the administrator")
 	// ErrShutdown: the gateway is shutting down.

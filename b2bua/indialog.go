@@ -143,7 +143,9 @@ func (c *call) onRequest(in *inbound) {
 			cause = ErrCalleeHangup
 		}
 		if c.state == stateAnswered {
-			c.sendBye(c.other(l))
+			if o := c.other(l); o != c.handedOff {
+				c.sendBye(o)
+			}
 		} else if l == c.caller {
 			// BYE before our 2xx was ACKed, or early: cancel the callee side.
 			c.cancelForks(nil)
@@ -157,7 +159,7 @@ func (c *call) onRequest(in *inbound) {
 		}
 		c.forwardMidCall(l, in)
 	case sip.REFER:
-		if c.tryOwnTransfer(l, in) {
+		if c.tryAttendedTransfer(l, in) || c.tryOwnTransfer(l, in) {
 			return
 		}
 		c.forwardMidCall(l, in)

@@ -3,6 +3,7 @@ package b2bua_test
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +239,67 @@ func TestBlindTransferToBusyTargetKeepsCall(t *testing.T) {
 		t.Fatalf("BYE: %s", r.StartLine())
 	}
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// TestAttendedTransferJoinsBothParties: browser A calls phone B, then (on
+// a second line) phone C, and transfers B to C with Replaces: callgate
+// re-INVITEs C onto B's call, B and C talk, and A has no call left.
+func TestAttendedTransferJoinsBothParties(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol := newDeskPhone(t, g, "1002")
+	carol.register()
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	// A holds B first, as a dialer does before its second call.
+	seq := res.CSeq().SeqNo + 1
+	hold := strings.Replace(alice.pc.LocalDescription().SDP, "a=sendrecv", "a=sendonly", 1)
+	if r := alice.inDialog(res, "INVITE", seq, hold); r.StatusCode != 200 {
+		t.Fatalf("hold: %s", r.StartLine())
+	}
+	alice.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS %s;branch=z9hG4bKha%d\r\nMax-Forwards: 69\r\nTo: %s\r\nFrom: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
+		res.Contact().Address.String(), alice.host, callCounter.Add(1), res.To().Value(), res.From().Value(), res.CallID().Value(), seq))
+	if re := wait(t, bob.reinvites, 2*time.Second, "hold at bob"); sdpDirection(re.Body()) != "sendonly" {
+		t.Fatalf("bob's hold offer is %s", sdpDirection(re.Body()))
+	}
+	line2 := newJSBrowser(t, g, "1000")
+	res2, _, _ := line2.invite("1002")
+	if res2.StatusCode != 200 {
+		t.Fatalf("second call: %s", res2.StartLine())
+	}
+	line2.ack(res2)
+	wait(t, carol.invites, 2*time.Second, "INVITE at carol")
+	wait(t, carol.acks, 2*time.Second, "ACK at carol")
+
+	toTag, _ := res2.To().Params.Get("tag")
+	fromTag, _ := res2.From().Params.Get("tag")
+	replaces := url.QueryEscape(res2.CallID().Value() + ";to-tag=" + toTag + ";from-tag=" + fromTag)
+	referFromBrowser(t, alice, res, seq+1, "1002?Replaces="+replaces)
+	reinv := wait(t, carol.reinvites, 3*time.Second, "re-INVITE at carol")
+	frags := browserNotifies(t, alice)
+	if frags[len(frags)-1] != "SIP/2.0 200 OK" {
+		t.Fatalf("NOTIFY progress %v", frags)
+	}
+	// A's second line is released too.
+	bye := wait(t, line2.reqs, 3*time.Second, "BYE on A's second line")
+	if bye.Method != sip.BYE {
+		t.Fatalf("second line got %s, want BYE", bye.Method)
+	}
+	line2.reply(bye, 200, "", "")
+	// B, held by A, is taken off hold once joined to C.
+	if re := wait(t, bob.reinvites, 3*time.Second, "resume at bob"); sdpDirection(re.Body()) != "sendrecv" {
+		t.Fatalf("bob's offer after the transfer is %s, want sendrecv", sdpDirection(re.Body()))
+	}
+	toneBetweenPhones(t, bob, carol, sdpTarget(t, inv.Body()), 1000, 0x4001)
+	toneBetweenPhones(t, carol, bob, sdpTarget(t, reinv.Body()), 440, 0x4002)
+	eventually(t, 3*time.Second, "one call left", func() bool { return g.srv.ActiveCalls() == 1 })
+	select {
+	case <-bob.byes:
+		t.Fatal("bob was hung up")
+	case <-carol.byes:
+		t.Fatal("carol was hung up")
+	default:
+	}
 }
