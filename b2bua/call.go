@@ -304,8 +304,9 @@ func (c *call) respondCaller(code int, reason string, body []byte, hdrs ...sip.H
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		res.SetBody(body)
 	}
-	c.s.send(c.invite, c.inviteTx, res)
+	// Counted before it leaves, so whoever sees the response sees it counted.
 	c.noteResponse(code)
+	c.s.send(c.invite, c.inviteTx, res)
 	return res
 }
 
