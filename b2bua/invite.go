@@ -39,6 +39,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 	}
 	// RFC 3261 §17.2.1: answer 100 at once so the caller stops retransmitting.
 	s.reply(req, tx, 100, "Trying")
+	if req.GetHeader("Replaces") != nil {
+		return s.handleReplaces(req, tx, user)
+	}
 
 	target := req.Recipient.User
 	if !who.mayCall(target) {

@@ -12,8 +12,9 @@ import (
 var allowedMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.REGISTER, sip.OPTIONS, sip.INFO, sip.UPDATE, sip.REFER, sip.NOTIFY}
 
 // supportedOptions are the option tags we implement (RFC 3261 §19.2):
-// path (RFC 3327) and outbound (RFC 5626) for registrations.
-var supportedOptions = []string{"path", "outbound"}
+// path (RFC 3327) and outbound (RFC 5626) for registrations, timer (RFC
+// 4028) and replaces (RFC 3891) for calls.
+var supportedOptions = []string{"path", "outbound", "timer", "replaces"}
 
 // knownMethods are methods defined by SIP RFCs; an unhandled known method
 // gets 405, anything else 501 (RFC 3261 §8.2.1).

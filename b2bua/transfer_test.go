@@ -303,3 +303,41 @@ func TestAttendedTransferJoinsBothParties(t *testing.T) {
 	default:
 	}
 }
+
+// TestInviteWithReplacesTakesPartysPlace: phone D's INVITE with Replaces
+// naming callgate's dialog with phone B puts D in B's place: the browser
+// now talks to D, and B gets BYE (RFC 3891 §3).
+func TestInviteWithReplacesTakesPartysPlace(t *testing.T) {
+	g, bob, alice, _ := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	eventually(t, 5*time.Second, "ICE and DTLS", func() bool {
+		return alice.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	dave := newDeskPhone(t, g, "1002")
+	dave.register()
+	// Bob's dialog with callgate: callgate's tag is bob's remote (From) tag.
+	ourTag, _ := inv.From().Params.Get("tag")
+	bobTag, _ := dss.InviteResponse.To().Params.Get("tag")
+	replaces := sip.NewHeader("Replaces", inv.CallID().Value()+";to-tag="+bobTag+";from-tag="+ourTag)
+	sess, code, err := dave.callWith(ctx10(t), "1001", dave.sdp(""), replaces, sip.NewHeader("Require", "replaces"))
+	if err != nil || code != 200 {
+		t.Fatalf("INVITE with Replaces: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx10(t))
+	wait(t, bob.byes, 2*time.Second, "BYE for the replaced party")
+	browserToneToPhone(t, alice, dave)
+	phoneToneToBrowser(t, dave, alice, sdpTarget(t, sess.InviteResponse.Body()), 0x5005)
+	if g.srv.ActiveCalls() != 1 {
+		t.Fatalf("%d calls, want the one with dave in it", g.srv.ActiveCalls())
+	}
+	_ = sess.Bye(ctx10(t))
+	wait(t, alice.reqs, 2*time.Second, "BYE at the browser")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+
+	// A Replaces naming no dialog is refused with 481.
+	if _, code, _ := dave.callWith(ctx10(t), "1001", dave.sdp(""), sip.NewHeader("Replaces", "nope;to-tag=a;from-tag=b")); code != 481 {
+		t.Fatalf("Replaces for an unknown dialog: %d, want 481", code)
+	}
+}

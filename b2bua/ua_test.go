@@ -290,6 +290,11 @@ func (p *deskPhone) tryRegister() *sip.Response {
 // call places a call to user with an optional SDP offer and waits for the
 // final answer; it returns the session (nil on failure) and the status.
 func (p *deskPhone) call(ctx context.Context, to string, offer []byte) (*sipgo.DialogClientSession, int, error) {
+	return p.callWith(ctx, to, offer)
+}
+
+// callWith is call with extra headers in the INVITE.
+func (p *deskPhone) callWith(ctx context.Context, to string, offer []byte, hdrs ...sip.Header) (*sipgo.DialogClientSession, int, error) {
 	recipient := sip.Uri{Scheme: "sip", User: to, Host: "localhost"}
 	host, port, _ := net.SplitHostPort(p.g.udp)
 	pn, _ := strconv.Atoi(port)
@@ -299,6 +304,9 @@ func (p *deskPhone) call(ctx context.Context, to string, offer []byte) (*sipgo.D
 	req.AppendHeader(&sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: p.user, Host: "localhost"}, Params: sip.NewParams()})
 	req.From().Params.Add("tag", sip.GenerateTagN(8))
 	req.AppendHeader(&sip.ToHeader{Address: recipient, Params: sip.NewParams()})
+	for _, h := range hdrs {
+		req.AppendHeader(h)
+	}
 	if offer != nil {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(offer)
