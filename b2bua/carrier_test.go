@@ -27,6 +27,8 @@ type carrier struct {
 	cancels chan *sip.Request
 	byes    chan *sip.Request
 	options chan *sip.Request
+	// silenced gets the INVITEs a silent carrier ignored.
+	silenced chan *sip.Request
 
 	mu      sync.Mutex
 	code    int           // final status for INVITEs; 0 never answers at all
@@ -39,7 +41,7 @@ type carrier struct {
 func newCarrier(t testing.TB, ip string, code int) *carrier {
 	t.Helper()
 	c := &carrier{t: t, ip: ip, code: code, invites: make(chan *sip.Request, 16), cancels: make(chan *sip.Request, 16),
-		byes: make(chan *sip.Request, 16), options: make(chan *sip.Request, 64), pending: map[string]sip.ServerTransaction{}}
+		byes: make(chan *sip.Request, 16), options: make(chan *sip.Request, 64), silenced: make(chan *sip.Request, 64), pending: map[string]sip.ServerTransaction{}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("carrier-" + ip))
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +121,10 @@ func (c *carrier) echo() {
 
 func (c *carrier) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if c.isSilent() {
+		select {
+		case c.silenced <- req:
+		default:
+		}
 		return
 	}
 	c.invites <- req
