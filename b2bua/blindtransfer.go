@@ -7,6 +7,7 @@ import (
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -35,6 +36,9 @@ const (
 	// bridgeToRelay: X is a browser bridged to phone Y; the bridge and
 	// X's WebRTC leg close and a relay joins Y and T.
 	bridgeToRelay
+	// relayToBridge: X and Y are phones and T is a browser; the relay
+	// hands Y's sockets to a bridge with T's WebRTC leg.
+	relayToBridge
 )
 
 // blindTransfer is a transfer in progress.
@@ -50,6 +54,10 @@ type blindTransfer struct {
 	// fromA the transferor's dialog there.
 	from  *call
 	fromA *leg
+	// bleg and phoneCodecs are T's WebRTC leg and Y's codecs
+	// (relayToBridge).
+	bleg        *browserleg.Leg
+	phoneCodecs []media.Codec
 }
 
 // tryOwnTransfer carries out a REFER itself when it can (see above) and
@@ -65,13 +73,17 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 	if !ok || target == c.callerName() || target == c.calleeName() {
 		return false
 	}
-	b, ok := c.phoneBinding(target)
-	if !ok {
-		return false
-	}
 	tr := &blindTransfer{x: x, y: c.other(x)}
-	if !c.prepareTransferMedia(tr) {
-		return false
+	b, ok := c.phoneBinding(target)
+	switch {
+	case ok:
+		if !c.prepareTransferMedia(tr) {
+			return false
+		}
+	default:
+		if b, ok = c.browserBinding(target); !ok || !c.prepareBrowserTarget(tr) {
+			return false
+		}
 	}
 	in.reply(c.s, 202, "Accepted", nil, "")
 	c.xfer = tr
@@ -101,6 +113,53 @@ func (c *call) prepareTransferMedia(tr *blindTransfer) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// browserBinding finds a current WebSocket binding of a local user.
+func (c *call) browserBinding(user string) (location.Binding, bool) {
+	if !c.s.users.exists(user) {
+		return location.Binding{}, false
+	}
+	bs, err := c.s.store.Lookup(c.ctx, location.CanonicalAOR(user, c.s.cfg.Domain), timeNow())
+	if err != nil {
+		return location.Binding{}, false
+	}
+	for _, b := range bs {
+		if b.Transport == "WS" || b.Transport == "WSS" {
+			return b, true
+		}
+	}
+	return location.Binding{}, false
+}
+
+// prepareBrowserTarget readies a transfer of a relayed phone to a browser:
+// a WebRTC offer with the codec the call uses, so the transferee's stream
+// passes unchanged.
+func (c *call) prepareBrowserTarget(tr *blindTransfer) bool {
+	if c.relay == nil || c.winner == nil || c.winner.finalRes == nil {
+		return false
+	}
+	used, _, err := media.ParseCodecs(c.winner.finalRes.Body())
+	if err != nil || len(used) == 0 || !media.IsPassthrough(used[0]) {
+		return false
+	}
+	audio := used[0]
+	var dtmf *media.Codec
+	for _, cd := range used {
+		if media.IsTelephoneEvent(cd) && cd.Clock == audio.Clock {
+			d := cd
+			dtmf = &d
+			break
+		}
+	}
+	leg, offer, err := c.s.webrtc.Offer(c.ctx, []media.Codec{audio}, dtmf)
+	if err != nil {
+		c.log.Warn("no browser leg for the transfer target", "error", err)
+		return false
+	}
+	tr.mode, tr.bleg, tr.offer = relayToBridge, leg, []byte(offer)
+	tr.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
 	return true
 }
 
@@ -279,6 +338,9 @@ func (c *call) moveMediaToTarget(tr *blindTransfer, answer []byte) error {
 		c.movePhone(remote)
 		return nil
 	}
+	if tr.mode == relayToBridge {
+		return c.relayToBridge(tr, answer)
+	}
 	// bridgeToRelay: Y's phone socket pair stays; T gets the new pair.
 	tRemote, err := phoneRemote(answer)
 	if err != nil {
@@ -325,6 +387,10 @@ func (c *call) failTransfer(tr *blindTransfer, code int, reason string) {
 		_ = tr.pair.Close()
 		tr.pair = nil
 	}
+	if tr.bleg != nil {
+		_ = tr.bleg.Close()
+		tr.bleg = nil
+	}
 	c.xfer = nil
 	if from := tr.from; from != nil {
 		// The other call gets its party back.
@@ -359,7 +425,7 @@ var heldDirection = regexp.MustCompile(`(?m)^a=(sendonly|recvonly|inactive)\r?$`
 // transferring, and the party would otherwise stay silent (RFC 3264 §8.4:
 // a new offer with sendrecv).
 func (c *call) resumeTransferee(y *leg) {
-	if c.relay == nil || !heldDirection.Match(y.lastSDP) {
+	if (c.relay == nil && c.bridge == nil) || y.transport == "WS" || !heldDirection.Match(y.lastSDP) {
 		return
 	}
 	body := heldDirection.ReplaceAll(y.lastSDP, []byte("a=sendrecv"))
@@ -389,9 +455,17 @@ func (c *call) resumeTransferee(y *leg) {
 					}
 					c.sendAck(y, req.CSeq().SeqNo, nil)
 					y.lastSDP = body
-					if c.relay != nil && isSDP(res.Body(), contentType(res)) {
+					if !isSDP(res.Body(), contentType(res)) {
+						return
+					}
+					switch {
+					case c.relay != nil:
 						if _, err := c.anchorFrom(legSide(c, y), res.Body()); err != nil {
 							c.log.Warn("transferee's answer unusable", "error", err)
+						}
+					case c.bridge != nil:
+						if remote, err := phoneRemote(res.Body()); err == nil {
+							c.movePhone(remote)
 						}
 					}
 				})
@@ -403,4 +477,47 @@ func (c *call) resumeTransferee(y *leg) {
 			}
 		}
 	}()
+}
+
+// relayToBridge joins the phone transferee Y to the browser target T: the
+// relay hands Y's sockets over, X's go, and a bridge joins T's WebRTC leg
+// to Y's ports, so Y's media path does not change.
+func (c *call) relayToBridge(tr *blindTransfer, answer []byte) error {
+	if err := tr.bleg.SetAnswer(string(answer)); err != nil {
+		return err
+	}
+	ySDP := c.invite.Body()
+	if tr.y == c.callee {
+		ySDP = c.winner.finalRes.Body()
+	}
+	yRemote, err := phoneRemote(ySDP)
+	if err != nil {
+		return err
+	}
+	a, b := c.relay.Detach()
+	if a == nil {
+		return fmt.Errorf("%w: relay already stopped", ErrMedia)
+	}
+	yPair, xPair := b, a
+	if tr.y == c.caller {
+		yPair, xPair = a, b
+	}
+	_ = xPair.Close()
+	c.relay = nil
+	if tr.x == c.caller {
+		c.pairA, c.pairB = nil, yPair
+		c.browserCaller = true
+	} else {
+		c.pairA, c.pairB = yPair, nil
+		c.browserCaller = false
+	}
+	c.bleg, tr.bleg = tr.bleg, nil
+	bcfg := browserleg.BridgeConfig{
+		PhoneRemote: yRemote.RTP, PhoneRTCP: yRemote.RTCP, PhoneCodecs: tr.phoneCodecs,
+		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
+	}
+	c.dtmfBridgeConfig(&bcfg)
+	c.phoneSide = tr.phoneCodecs
+	c.bridge = browserleg.Bridge(c.bleg, yPair, bcfg)
+	return nil
 }

@@ -395,6 +395,9 @@ func (c *call) cleanup() {
 	if c.xfer != nil && c.xfer.pair != nil {
 		_ = c.xfer.pair.Close()
 	}
+	if c.xfer != nil && c.xfer.bleg != nil {
+		_ = c.xfer.bleg.Close()
+	}
 	cause := context.Cause(c.ctx)
 	var stats media.RelayStats
 	var bridgeStats *browserleg.BridgeStats

@@ -341,3 +341,45 @@ func TestInviteWithReplacesTakesPartysPlace(t *testing.T) {
 		t.Fatalf("Replaces for an unknown dialog: %d, want 481", code)
 	}
 }
+
+// TestPhoneTransfersCallerToBrowser: phone B, called by phone A,
+// transfers A to a browser user C; callgate rings the browser, hands A's
+// media to a WebRTC bridge on A's own port, and releases B.
+func TestPhoneTransfersCallerToBrowser(t *testing.T) {
+	g := webrtcGateway(t)
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	carol := newJSBrowser(t, g, "1002")
+	carol.register()
+	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx10(t))
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+
+	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
+	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:1002@localhost>"))
+	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", r, err)
+	}
+	carol.answerIncoming()
+	var last string
+	for !strings.HasPrefix(last, "SIP/2.0 200") {
+		last = strings.TrimSpace(string(wait(t, bob.notifies, 5*time.Second, "NOTIFY at bob").Body()))
+	}
+	wait(t, bob.byes, 3*time.Second, "BYE releasing bob")
+	eventually(t, 5*time.Second, "ICE and DTLS at the browser", func() bool {
+		return carol.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	})
+	// Alice keeps sending to the port she always used.
+	phoneToneToBrowser(t, alice, carol, sdpTarget(t, sess.InviteResponse.Body()), 0x6006)
+	browserToneToPhone(t, carol, alice)
+	if g.srv.ActiveCalls() != 1 {
+		t.Fatalf("%d calls", g.srv.ActiveCalls())
+	}
+	_ = sess.Bye(ctx10(t))
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}

@@ -17,6 +17,8 @@ var (
 	// ErrClosed is returned by Relay.Err after Relay.Close (or after one of
 	// its sockets was closed from outside).
 	ErrClosed = errors.New("media: closed")
+	// ErrDetached is a relay's Err after Detach handed its sockets on.
+	ErrDetached = errors.New("media: relay detached")
 
 	// ErrInactive is returned by Relay.Err when the relay stopped because
 	// no packet arrived from either leg for RelayConfig.InactivityTimeout.

@@ -1,6 +1,9 @@
 package media
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Tap receives a copy of the RTP a Relay passes, for example to record a
 // call.
@@ -62,4 +65,38 @@ func (r *Relay) SetRTCPObserver(fn RTCPObserver) {
 		return
 	}
 	r.rtcpObs.Store(&fn)
+}
+
+// Detach stops the relay without closing its sockets and hands both
+// socket pairs (leg A's, leg B's) to the caller, who then owns them: for
+// moving a call's media from the relay to another forwarder, such as a
+// bridge to a browser, with the phones' ports unchanged. It returns nils
+// when the relay had already stopped. Done is closed when it returns.
+func (r *Relay) Detach() (a, b *SocketPair) {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return nil, nil
+	}
+	r.stopped = true
+	r.err = ErrDetached
+	started := r.started
+	close(r.quit)
+	r.mu.Unlock()
+	// A read deadline in the past wakes the readers, which see quit.
+	past := time.Unix(1, 0)
+	for _, e := range r.ends {
+		_ = e.pair.RTP.SetReadDeadline(past)
+		_ = e.pair.RTCP.SetReadDeadline(past)
+	}
+	if !started {
+		close(r.done)
+	}
+	<-r.done
+	for _, e := range r.ends {
+		_ = e.pair.RTP.SetReadDeadline(time.Time{})
+		_ = e.pair.RTCP.SetReadDeadline(time.Time{})
+	}
+	r.log.Debug("media: relay detached")
+	return r.ends[LegA].pair, r.ends[LegB].pair
 }

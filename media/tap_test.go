@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -250,4 +251,36 @@ func TestRelayRTCPObserver(t *testing.T) {
 		t.Fatalf("removed observer saw %+v", s)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// TestRelayDetachKeepsSockets: after Detach the relay forwards nothing,
+// its sockets stay open for the new owner, and Close no longer closes them.
+func TestRelayDetachKeepsSockets(t *testing.T) {
+	leakCheck(t)
+	r := newRig(t, RelayConfig{})
+	r.relay.Start()
+	pkt := make([]byte, 172)
+	pkt[0] = 0x80
+	send(t, r.pa.rtp, r.aRTP(), pkt)
+	recv(t, r.pb.rtp)
+
+	a, b := r.relay.Detach()
+	if a != r.a || b != r.b {
+		t.Fatal("Detach did not hand over the relay's pairs")
+	}
+	if !errors.Is(r.relay.Err(), ErrDetached) {
+		t.Fatalf("Err after Detach = %v", r.relay.Err())
+	}
+	_ = r.relay.Close()
+	// The phone's packet now reaches leg A's socket itself.
+	send(t, r.pa.rtp, r.aRTP(), pkt)
+	_ = a.RTP.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := a.RTP.ReadFromUDPAddrPort(make([]byte, 1500)); err != nil {
+		t.Fatalf("leg A's socket after Detach: %v", err)
+	}
+	if a2, b2 := r.relay.Detach(); a2 != nil || b2 != nil {
+		t.Fatal("a second Detach handed out the pairs again")
+	}
+	_ = a.Close()
+	_ = b.Close()
 }
