@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/callgate/callgate/b2bua/location"
+	"github.com/callgate/callgate/b2bua/trunk"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo/sip"
@@ -58,6 +59,10 @@ type blindTransfer struct {
 	// (relayToBridge).
 	bleg        *browserleg.Leg
 	phoneCodecs []media.Codec
+	// trunk carries a transfer to a number; authTried once the INVITE
+	// answered the carrier's challenge.
+	trunk     *trunk.Trunk
+	authTried bool
 }
 
 // tryOwnTransfer carries out a REFER itself when it can (see above) and
@@ -75,11 +80,27 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 	}
 	tr := &blindTransfer{x: x, y: c.other(x)}
 	b, ok := c.phoneBinding(target)
+	var route *trunk.Route
 	switch {
 	case ok:
 		if !c.prepareTransferMedia(tr) {
 			return false
 		}
+	case !c.s.users.exists(target):
+		// A number: the transferor's dialplan and permissions apply.
+		xUser := c.user
+		if x == c.callee {
+			xUser = c.calleeName()
+		}
+		rt, err := c.s.routing().route(xUser, target)
+		if err != nil {
+			c.log.Info("transfer target not routable for the transferor", "target", target, "error", err)
+			return false
+		}
+		if !c.prepareTransferMedia(tr) {
+			return false
+		}
+		route = &rt
 	default:
 		if b, ok = c.browserBinding(target); !ok || !c.prepareBrowserTarget(tr) {
 			return false
@@ -89,7 +110,11 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 	c.xfer = tr
 	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
 	c.log.Info("blind transfer", "transferor", x.name, "target", target)
-	c.inviteTransferTarget(tr, b, target)
+	if route != nil {
+		c.inviteTransferTrunk(tr, *route)
+	} else {
+		c.inviteTransferTarget(tr, b, target)
+	}
 	return true
 }
 
@@ -280,6 +305,19 @@ func (c *call) onTransferResponse(tr *blindTransfer, res *sip.Response) {
 	case res.StatusCode < 200:
 	case res.StatusCode < 300:
 		c.completeTransfer(tr, res)
+	case (res.StatusCode == 401 || res.StatusCode == 407) && tr.trunk != nil && !tr.authTried:
+		// RFC 3261 §22.2: answer the carrier's challenge once.
+		req := tr.req.Clone()
+		req.ReplaceHeader(&sip.CSeqHeader{SeqNo: tr.t.nextSeq(), MethodName: sip.INVITE})
+		req.RemoveHeader("Via")
+		req.PrependHeader(c.s.via(tr.t))
+		if err := tr.trunk.Authorize(req, res); err != nil {
+			c.failTransfer(tr, 480, "")
+			return
+		}
+		c.s.aim(req, tr.t)
+		tr.req, tr.authTried = req, true
+		c.sendTransferInvite(tr)
 	default:
 		c.failTransfer(tr, res.StatusCode, res.Reason)
 	}
@@ -315,6 +353,9 @@ func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 	}
 	c.xfer = nil
 	c.released = tr.x
+	if tr.trunk != nil {
+		c.transferTrunk = tr.trunk // its call slot is held until the call ends
+	}
 	c.notifyTransfer(tr.x, "SIP/2.0 200 OK", true)
 	c.sendBye(tr.x)
 	if from, a := tr.from, tr.fromA; from != nil {
@@ -390,6 +431,10 @@ func (c *call) failTransfer(tr *blindTransfer, code int, reason string) {
 	if tr.bleg != nil {
 		_ = tr.bleg.Close()
 		tr.bleg = nil
+	}
+	if tr.trunk != nil {
+		tr.trunk.Release()
+		tr.trunk = nil
 	}
 	c.xfer = nil
 	if from := tr.from; from != nil {
@@ -520,4 +565,61 @@ func (c *call) relayToBridge(tr *blindTransfer, answer []byte) error {
 	c.phoneSide = tr.phoneCodecs
 	c.bridge = browserleg.Bridge(c.bleg, yPair, bcfg)
 	return nil
+}
+
+// inviteTransferTrunk calls a number for a transfer through the first
+// trunk of the route that is up and has a free call slot, with the
+// trunk's caller-ID policy applied to the transferee's identity.
+func (c *call) inviteTransferTrunk(tr *blindTransfer, rt trunk.Route) {
+	for _, name := range rt.Trunks {
+		t := c.s.routing().trunks.Get(name)
+		if t == nil || !t.Up() || !t.Acquire() {
+			continue
+		}
+		dests, err := t.Destinations(c.ctx)
+		if err != nil || len(dests) == 0 {
+			t.Release()
+			continue
+		}
+		tr.trunk = t
+		cfg := t.Config()
+		yName, yDisplay := c.callerName(), c.invite.From().DisplayName
+		if tr.y == c.callee {
+			yName, yDisplay = c.calleeName(), ""
+		}
+		fromUser, fromDisplay, fromHost, extra := t.CallerID(yName, yDisplay)
+		transport := cfg.Transport
+		if transport == "" {
+			transport = "UDP"
+		}
+		l := &leg{
+			name:         tr.x.name,
+			callID:       newID(12),
+			localTag:     newID(8),
+			localURI:     sip.Uri{Scheme: "sip", User: fromUser, Host: fromHost},
+			localName:    fromDisplay,
+			remoteURI:    sip.Uri{Scheme: "sip", User: rt.Number, Host: cfg.Domain},
+			remoteTarget: sip.Uri{Scheme: "sip", User: rt.Number, Host: cfg.Domain},
+			transport:    transport,
+			dest:         dests[0],
+		}
+		host, port := c.s.localFor(transport, l.dest)
+		l.contact = c.s.contactFor(transport, host, port)
+		tr.t = l
+		req := c.s.newRequest(l, sip.INVITE, l.nextSeq())
+		req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
+		for _, h := range extra {
+			req.AppendHeader(h)
+		}
+		req.AppendHeader(c.s.via(l))
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(tr.offer)
+		tr.req = req
+		c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
+		c.s.calls.bind(l.callID, l.localTag, c)
+		c.log.Info("transfer to a number through a trunk", "trunk", name, "number", rt.Number)
+		c.sendTransferInvite(tr)
+		return
+	}
+	c.failTransfer(tr, 503, "Service Unavailable")
 }

@@ -99,6 +99,9 @@ type call struct {
 	// leg once it was replaced (its late requests are answered).
 	xfer     *blindTransfer
 	released *leg
+	// transferTrunk is the trunk a transfer to a number went out on; the
+	// call holds one of its call slots.
+	transferTrunk *trunk.Trunk
 	// handedOff is this call's party lent to another call by an attended
 	// transfer: it must not be hung up from here.
 	handedOff *leg

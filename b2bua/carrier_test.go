@@ -30,11 +30,13 @@ type carrier struct {
 	// silenced gets the INVITEs a silent carrier ignored.
 	silenced chan *sip.Request
 
-	mu      sync.Mutex
-	code    int           // final status for INVITEs; 0 never answers at all
-	delay   time.Duration // before the final
-	silent  bool          // drop every request without a response
-	pending map[string]sip.ServerTransaction
+	mu     sync.Mutex
+	code   int           // final status for INVITEs; 0 never answers at all
+	delay  time.Duration // before the final
+	silent bool          // drop every request without a response
+	// challenge answers INVITEs without credentials with 407.
+	challenge bool
+	pending   map[string]sip.ServerTransaction
 }
 
 // newCarrier starts a carrier on ip answering INVITEs with code.
@@ -125,6 +127,15 @@ func (c *carrier) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		case c.silenced <- req:
 		default:
 		}
+		return
+	}
+	c.mu.Lock()
+	challenge := c.challenge
+	c.mu.Unlock()
+	if challenge && req.GetHeader("Proxy-Authorization") == nil {
+		res := sip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
+		res.AppendHeader(sip.NewHeader("Proxy-Authenticate", `Digest realm="carrier.test", nonce="c4rr1er", algorithm=MD5`))
+		_ = tx.Respond(res)
 		return
 	}
 	c.invites <- req

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callgate/callgate/b2bua/trunk"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/webrtc/v4"
 )
@@ -382,4 +383,48 @@ func TestPhoneTransfersCallerToBrowser(t *testing.T) {
 	}
 	_ = sess.Bye(ctx10(t))
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// TestPhoneTransfersCallToNumberThroughTrunk: phone B transfers phone A
+// to a number; callgate routes it with B's dialplan through a carrier that
+// challenges, A hears the carrier's echo, and B is released.
+func TestPhoneTransfersCallToNumberThroughTrunk(t *testing.T) {
+	carrier := newCarrier(t, "127.0.0.2", 200)
+	carrier.mu.Lock()
+	carrier.challenge = true
+	carrier.mu.Unlock()
+	g := trunkGateway(t, []trunk.Config{carrierTrunk("carrier", carrier.addr)}, nil)
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx10(t))
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+
+	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
+	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:030123456@localhost>"))
+	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", r, err)
+	}
+	inv := wait(t, carrier.invites, 3*time.Second, "authorised INVITE at the carrier")
+	checkTrunkInvite(t, inv)
+	var last string
+	for !strings.HasPrefix(last, "SIP/2.0 200") {
+		last = strings.TrimSpace(string(wait(t, bob.notifies, 5*time.Second, "NOTIFY at bob").Body()))
+	}
+	wait(t, bob.byes, 3*time.Second, "BYE releasing bob")
+	phoneEchoCheck(t, alice, sess.InviteResponse.Body())
+	if st := trunkStatus(g, "carrier"); st.ActiveCalls != 1 {
+		t.Errorf("carrier trunk counts %d calls, want 1", st.ActiveCalls)
+	}
+	_ = sess.Bye(ctx10(t))
+	wait(t, carrier.byes, 2*time.Second, "BYE at the carrier")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+	if st := trunkStatus(g, "carrier"); st.ActiveCalls != 0 {
+		t.Errorf("carrier trunk still counts %d calls", st.ActiveCalls)
+	}
 }

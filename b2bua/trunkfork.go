@@ -278,6 +278,14 @@ func (c *call) releaseTrunks() {
 		c.inbound.Release()
 		c.inbound = nil
 	}
+	if c.transferTrunk != nil {
+		c.transferTrunk.Release()
+		c.transferTrunk = nil
+	}
+	if c.xfer != nil && c.xfer.trunk != nil {
+		c.xfer.trunk.Release()
+		c.xfer.trunk = nil
+	}
 }
 
 // trunkName names the trunk that carried the call, for logs.
