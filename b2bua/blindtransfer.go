@@ -1,9 +1,11 @@
 package b2bua
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/trunk"
@@ -356,11 +358,17 @@ func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 	if tr.trunk != nil {
 		c.transferTrunk = tr.trunk // its call slot is held until the call ends
 	}
-	c.notifyTransfer(tr.x, "SIP/2.0 200 OK", true)
-	c.sendBye(tr.x)
-	if from, a := tr.from, tr.fromA; from != nil {
-		from.post(func() { from.handedOver(a) })
-	}
+	// The transferor's dialogs end only once it has the final NOTIFY:
+	// a BYE overtaking it would make the transfer look failed (RFC 3515
+	// §2.4.7 leaves ending the dialog to the transferor; we end it for
+	// transferors that do not).
+	x, from, a := tr.x, tr.from, tr.fromA
+	c.notifyTransferThen(x, "SIP/2.0 200 OK", true, func() {
+		c.sendBye(x)
+		if from != nil {
+			from.post(func() { from.handedOver(a) })
+		}
+	})
 	c.resumeTransferee(tr.y)
 	c.log.Info("blind transfer completed", "target_call_id", t.callID)
 }
@@ -449,6 +457,12 @@ func (c *call) failTransfer(tr *blindTransfer, code int, reason string) {
 // the target's status line as message/sipfrag; the last one ends the
 // implicit subscription.
 func (c *call) notifyTransfer(x *leg, frag string, final bool) {
+	c.notifyTransferThen(x, frag, final, nil)
+}
+
+// notifyTransferThen is notifyTransfer that runs then on the call's
+// goroutine once the NOTIFY was answered (or given up on).
+func (c *call) notifyTransferThen(x *leg, frag string, final bool, then func()) {
 	req := c.s.newRequest(x, sip.NOTIFY, x.nextSeq())
 	req.AppendHeader(c.s.via(x))
 	req.AppendHeader(sip.NewHeader("Event", "refer"))
@@ -459,7 +473,20 @@ func (c *call) notifyTransfer(x *leg, frag string, final bool) {
 	req.AppendHeader(sip.NewHeader("Subscription-State", state))
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(frag + "\r\n"))
-	c.fireAndForget(req, "NOTIFY")
+	if then == nil {
+		c.fireAndForget(req, "NOTIFY")
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+		defer cancel()
+		if res, err := c.s.client.Do(ctx, req, keep); err != nil || res == nil {
+			c.log.Debug("final NOTIFY got no answer", "error", err)
+		}
+		c.post(then)
+	}()
 }
 
 // heldDirection matches the direction attributes of a held stream.

@@ -23,8 +23,7 @@ func TestSessionRefreshedTowardTrunkEvery45s(t *testing.T) {
 	}
 	t.Parallel()
 	scenario, _ := filepath.Abs("testdata/sipp/carrier_timer.xml")
-	cmd, dir, port := sippOn(t, "127.0.0.4", "-sf", scenario, "-m", "1", "-timeout", "80s", "-timeout_error")
-	waitUDPListening(t, "127.0.0.4", port)
+	cmd, dir, port := sippServer(t, "127.0.0.4", "-sf", scenario, "-m", "1", "-timeout", "80s", "-timeout_error")
 	// No RTP flows in this test: keep the media watchdog out of it.
 	g := trunkGateway(t, []trunk.Config{carrierTrunk("carrier", "127.0.0.4:"+strconv.Itoa(port))},
 		func(c *b2bua.Config) { c.Media.InactivityTimeout = -1 })

@@ -322,8 +322,7 @@ func waitSipp(t *testing.T, cmd *exec.Cmd, dir string, within time.Duration) {
 // through it and hear their audio echoed back.
 func TestBrowserAndPhoneCallOutThroughChallengingCarrier(t *testing.T) {
 	scenario, _ := filepath.Abs("testdata/sipp/carrier_407.xml")
-	cmd, dir, port := sippOn(t, "127.0.0.2", "-sf", scenario, "-m", "2", "-rtp_echo", "-timeout", "40s", "-timeout_error")
-	waitUDPListening(t, "127.0.0.2", port)
+	cmd, dir, port := sippServer(t, "127.0.0.2", "-sf", scenario, "-m", "2", "-rtp_echo", "-timeout", "40s", "-timeout_error")
 	tc := carrierTrunk("carrier", "127.0.0.2:"+strconv.Itoa(port))
 	tc.Realm = "carrier.test"
 	g := trunkGateway(t, []trunk.Config{tc}, nil)
@@ -401,17 +400,30 @@ func checkSippDigests(t *testing.T, dir, user, realm, pass string) int {
 	return n
 }
 
-// waitUDPListening waits until ip:port is taken.
-func waitUDPListening(t *testing.T, ip string, port int) {
+// sippServer runs sipp as a server (a scenario that starts by receiving)
+// bound to ip and waits until it listens. A sipp that does not come up
+// (a port taken between choosing and binding it, on a busy machine) is
+// stopped and started again on other ports, up to three times.
+func sippServer(t *testing.T, ip string, args ...string) (*exec.Cmd, string, int) {
 	t.Helper()
-	eventually(t, 5*time.Second, "sipp to listen", func() bool {
-		c, err := net.ListenPacket("udp", ip+":"+strconv.Itoa(port))
-		if err != nil {
-			return true
+	var out string
+	for try := 0; try < 3; try++ {
+		cmd, dir, port := sippOn(t, ip, args...)
+		deadline := time.Now().Add(8 * time.Second)
+		for time.Now().Before(deadline) {
+			c, err := net.ListenPacket("udp", ip+":"+strconv.Itoa(port))
+			if err != nil {
+				return cmd, dir, port
+			}
+			_ = c.Close()
+			time.Sleep(50 * time.Millisecond)
 		}
-		_ = c.Close()
-		return false
-	})
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out = cmd.Stdout.(*strings.Builder).String()
+	}
+	t.Fatalf("sipp did not listen on %s after three starts:\n%s", ip, tail(out, 2000))
+	return nil, "", 0
 }
 
 // TestCarrierCallRingsGroupFirstAnswerWins: sipp plays a carrier calling a
