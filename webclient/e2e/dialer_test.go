@@ -22,10 +22,12 @@ type dialerLab struct {
 	br    *browser
 	g     *gateway
 	ph    *phone
-	base  string // http://<gateway>:<http port>
-	probe string // the bundled probe script
-	main  *page  // the tab signed in as 1004 by f_dialer_calls_phone
-	js    *page  // the JsSIP page registered as 1000: a second caller
+	base  string  // http://<gateway>:<http port>
+	probe string  // the bundled probe script
+	main  *page   // the tab signed in as 1004 by f_dialer_calls_phone
+	js    *page   // the JsSIP page registered as 1000: a second caller
+	ph2   *phone  // the second baresip line (1005): transfers between phones
+	tap2  *rtpTap // RTP on the second line's ports
 }
 
 // dialerState mirrors snapshot() in pages/dialer-probe.js.
@@ -64,6 +66,9 @@ type dialerEvent struct {
 		Peer       string `json:"peer"`
 		ActivePeer string `json:"activePeer"`
 		Status     string `json:"status"`
+		Phase      string `json:"phase"`    // callgate:transfer: sent, progress, done, failed
+		Attended   bool   `json:"attended"` // callgate:transfer
+		Target     string `json:"target"`   // callgate:transfer, attended: the current call's party
 	} `json:"detail"`
 }
 

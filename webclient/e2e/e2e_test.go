@@ -35,6 +35,14 @@ func TestBrowserPhoneCalls(t *testing.T) {
 		t.Fatalf("RTP capture on the phone: %v", err)
 	}
 	t.Cleanup(tap.Close)
+	// A second line in the phone namespace, with a tone of its own: the
+	// party a transfer joins the desk phone with.
+	ph2 := startPhoneLine(t, dir, l, g, secondPhone)
+	tap2, err := startRTPTap(l.ph.ns, l.ph.ip, secondPhone.rtpMin, secondPhone.rtpMax)
+	if err != nil {
+		t.Fatalf("RTP capture on the second line: %v", err)
+	}
+	t.Cleanup(tap2.Close)
 	mic := filepath.Join(dir, "browser-440hz.wav")
 	if err := writeToneWAV(mic, browserTone, 48000, 10); err != nil {
 		t.Fatal(err)
@@ -230,12 +238,14 @@ func TestBrowserPhoneCalls(t *testing.T) {
 
 	// callgate's own dialer page and its <callgate-dialer>, in Chromium,
 	// with the baresip phone.
-	dl := &dialerLab{c: c, br: br, g: g, ph: ph, base: dialer, probe: probePath(www), js: js}
+	dl := &dialerLab{c: c, br: br, g: g, ph: ph, base: dialer, probe: probePath(www), js: js, ph2: ph2, tap2: tap2}
 	t.Run("f_dialer_calls_phone", dl.callsPhone)
 	t.Run("g_phone_calls_dialer", dl.phoneCalls)
 	t.Run("h_dialer_keyboard_only", dl.keyboardOnly)
 	t.Run("i_dialer_tokens", dl.tokens)
 	t.Run("j_dialer_call_waiting", dl.callWaiting)
+	t.Run("k_dialer_attended_transfer", dl.attendedTransfer)
+	t.Run("l_dialer_blind_transfer", dl.blindTransfer)
 	if dl.main != nil {
 		dl.main.close(t)
 	}

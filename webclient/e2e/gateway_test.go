@@ -19,6 +19,7 @@ var users = map[string]string{
 	"1002": "e2e-sipjs-pw",   // the SIP.js page
 	"1003": "e2e-firefox-pw", // the Firefox page
 	"1004": "e2e-dialer-pw",  // callgate's own dialer page
+	"1005": "e2e-phone2-pw",  // a second baresip line, for transfers
 }
 
 // tokenSecret is callgate's auth.token_secret: the key a web site's backend

@@ -22,10 +22,25 @@ const (
 	ctrlAddr    = "127.0.0.1:4444" // ctrl_tcp, on the phone namespace's loopback
 )
 
-// phone is baresip 1.0 as a desk phone: registered over UDP as 1001,
-// answering automatically, playing a 1000 Hz tone, recording what it
+// phoneLine is what tells one baresip process from another in the phone
+// namespace: its user, SIP port, ctrl_tcp address, RTP ports and tone.
+type phoneLine struct {
+	name           string // process name and folder names
+	user           string
+	sipPort        int
+	ctrl           string
+	rtpMin, rtpMax int
+	toneHz         float64
+}
+
+// deskPhone is the phone every subtest uses: 1001, playing 1000 Hz.
+var deskPhone = phoneLine{name: "baresip", user: "1001", sipPort: 5060, ctrl: ctrlAddr, rtpMin: phoneRTPMin, rtpMax: phoneRTPMax, toneHz: phoneTone}
+
+// phone is baresip 1.0 as a desk phone: registered over UDP (as 1001 for
+// deskPhone), answering automatically, playing a tone, recording what it
 // hears, and driven through ctrl_tcp.
 type phone struct {
+	line   phoneLine
 	proc   *proc
 	recDir string
 	ctrl   net.Conn
@@ -53,12 +68,21 @@ type ctrlReply struct {
 	Token string `json:"token"`
 }
 
-// startPhone writes baresip's configuration and starts it in the phone
-// namespace; it returns once the phone is registered.
+// startPhone starts deskPhone; it returns once the phone is registered.
 func startPhone(t *testing.T, dir string, l *lab, g *gateway) *phone {
 	t.Helper()
-	conf := filepath.Join(dir, "baresip")
-	rec := filepath.Join(dir, "recordings")
+	return startPhoneLine(t, dir, l, g, deskPhone)
+}
+
+// startPhoneLine writes baresip's configuration for line and starts it in
+// the phone namespace; it returns once the phone is registered.
+func startPhoneLine(t *testing.T, dir string, l *lab, g *gateway, line phoneLine) *phone {
+	t.Helper()
+	conf := filepath.Join(dir, line.name)
+	rec := filepath.Join(dir, line.name+"-recordings")
+	if line == deskPhone {
+		rec = filepath.Join(dir, "recordings")
+	}
 	for _, d := range []string{conf, rec} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -66,13 +90,13 @@ func startPhone(t *testing.T, dir string, l *lab, g *gateway) *phone {
 	}
 	// aufile ends the call when the file runs out: two minutes is more
 	// than any call here lasts.
-	tone := filepath.Join(dir, "phone-1000hz.wav")
-	if err := writeToneWAV(tone, 1000, 8000, 120); err != nil {
+	tone := filepath.Join(dir, fmt.Sprintf("phone-%.0fhz.wav", line.toneHz))
+	if err := writeToneWAV(tone, line.toneHz, 8000, 120); err != nil {
 		t.Fatal(err)
 	}
 	config := strings.Join([]string{
 		"poll_method epoll",
-		fmt.Sprintf("sip_listen %s:5060", l.ph.ip),
+		fmt.Sprintf("sip_listen %s:%d", l.ph.ip, line.sipPort),
 		"sip_trans_def udp",
 		"audio_source aufile," + tone,
 		// baresip 1.0 has no file player; the sndfile filter records the
@@ -82,7 +106,7 @@ func startPhone(t *testing.T, dir string, l *lab, g *gateway) *phone {
 		"auplay_srate 8000",
 		"ausrc_channels 1",
 		"auplay_channels 1",
-		fmt.Sprintf("rtp_ports %d-%d", phoneRTPMin, phoneRTPMax),
+		fmt.Sprintf("rtp_ports %d-%d", line.rtpMin, line.rtpMax),
 		"module_path /usr/lib/baresip/modules",
 		"module g711.so",
 		"module aufile.so",
@@ -91,11 +115,11 @@ func startPhone(t *testing.T, dir string, l *lab, g *gateway) *phone {
 		"module_app ctrl_tcp.so",
 		// menu provides the dial, accept and hangup commands of ctrl_tcp.
 		"module_app menu.so",
-		"ctrl_tcp_listen " + ctrlAddr,
+		"ctrl_tcp_listen " + line.ctrl,
 		"snd_path " + rec,
 		"",
 	}, "\n")
-	account := fmt.Sprintf("<sip:1001@%s;transport=udp>;auth_pass=%s;regint=300;answermode=auto\n", g.domain, users["1001"])
+	account := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=%s;regint=300;answermode=auto\n", line.user, g.domain, users[line.user])
 	for name, body := range map[string]string{"config": config, "accounts": account, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(conf, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -105,15 +129,15 @@ func startPhone(t *testing.T, dir string, l *lab, g *gateway) *phone {
 	// baresip waits long before retrying a failed one. The test's own page
 	// server on the gateway's address answers once the link is up.
 	waitReachable(t, l.ph.ns, fmt.Sprintf("%s:%d", g.ip, pagePort))
-	p := &phone{recDir: rec, changed: make(chan struct{}), replies: make(chan ctrlReply, 8)}
-	p.proc = startProc(t, "baresip", l.ph.ns, nil, false, "baresip", "-v", "-f", conf)
-	p.proc.out.waitFor(t, 0, 15*time.Second, "registration of 1001", func(s string) bool {
+	p := &phone{line: line, recDir: rec, changed: make(chan struct{}), replies: make(chan ctrlReply, 8)}
+	p.proc = startProc(t, line.name, l.ph.ns, nil, false, "baresip", "-v", "-f", conf)
+	p.proc.out.waitFor(t, 0, 15*time.Second, "registration of "+line.user, func(s string) bool {
 		return strings.Contains(s, "200 OK (callgate)")
 	})
 	var err error
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		p.ctrl, err = dialIn(l.ph.ns, ctrlAddr)
+		p.ctrl, err = dialIn(l.ph.ns, line.ctrl)
 		if err == nil || time.Now().After(deadline) {
 			break
 		}

@@ -15,7 +15,7 @@ const text = (el) => (el ? el.textContent.trim() : '');
 
 /** The element's events, in order, from the start of the page. */
 const events = [];
-for (const type of ['callgate:registered', 'callgate:unregistered', 'callgate:incoming', 'callgate:waiting', 'callgate:ended', 'callgate:error']) {
+for (const type of ['callgate:registered', 'callgate:unregistered', 'callgate:incoming', 'callgate:waiting', 'callgate:ended', 'callgate:transfer', 'callgate:error']) {
   document.addEventListener(type, (e) => events.push({ type, detail: e.detail ?? null }));
 }
 
