@@ -199,6 +199,22 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 			rec.CallerQuality = q
 			c.logQuality("caller", rec.CallerCodec, q)
 		}
+		// The browser side: what its RTCP reports say about our stream.
+		if bq := c.bleg.Quality(); c.bleg != nil && bq.ReportsReceived > 0 {
+			b := &cdr.Quality{PacketsReceived: bs.BrowserToPhone, LossPercent: bq.FractionLost * 100,
+				JitterMs: float64(bq.Jitter) / float64(time.Millisecond), RTTMs: float64(bq.RTT) / float64(time.Millisecond)}
+			if bq.CumulativeLost > 0 {
+				b.PacketsLost = uint64(bq.CumulativeLost)
+			}
+			if callerLeg == cdr.LegBrowser {
+				rec.CallerQuality = b
+				c.logQuality("caller", rec.CallerCodec, b)
+			} else {
+				rec.CalleeQuality = b
+				c.logQuality("callee", rec.CalleeCodec, b)
+			}
+			c.s.metrics.Jitter(cdr.LegBrowser, b.JitterMs)
+		}
 	}
 	if c.life.transcoding {
 		c.s.metrics.Transcoding(-1)

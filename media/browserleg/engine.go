@@ -176,7 +176,7 @@ func (e *Engine) forget(l *Leg) {
 // that knows only codecs, and only the RTCP report interceptors (RFC 3550
 // §6.4 sender and receiver reports; audio needs no NACK, TWCC or
 // simulcast).
-func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ice.UDPMux) (*webrtc.API, error) {
+func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ice.UDPMux, watch interceptor.Factory) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	for _, c := range codecs {
 		if err := me.RegisterCodec(pionCodec(c), webrtc.RTPCodecTypeAudio); err != nil {
@@ -184,6 +184,10 @@ func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ic
 		}
 	}
 	ir := &interceptor.Registry{}
+	if watch != nil {
+		// First, so the report interceptors' writer passes through it.
+		ir.Add(watch)
+	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, err
 	}

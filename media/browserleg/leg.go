@@ -48,6 +48,9 @@ type Leg struct {
 
 	sink atomic.Pointer[func([]byte)]
 
+	// reports reads the browser's RTCP reports (quality.go).
+	reports *rtcpWatch
+
 	mu      sync.Mutex // guards closing and wg.Add
 	closing bool
 	wg      sync.WaitGroup
@@ -82,7 +85,8 @@ func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
 		return nil, err
 	}
 	l.mux = mux
-	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone}, mux)
+	l.reports = &rtcpWatch{clock: main.Clock}
+	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone}, mux, l.reports)
 	if err != nil {
 		l.closeMux()
 		return nil, err
