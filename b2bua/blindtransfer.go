@@ -274,24 +274,8 @@ func (c *call) sendTransferInvite(tr *blindTransfer) {
 		c.failTransfer(tr, 480, "Temporarily Unavailable")
 		return
 	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			select {
-			case res := <-tx.Responses():
-				final := res.StatusCode >= 200
-				if !c.post(func() { c.onTransferResponse(tr, res) }) || final {
-					return
-				}
-			case <-tx.Done():
-				c.post(func() { c.onTransferResponse(tr, nil) })
-				return
-			case <-c.ctx.Done():
-				return
-			}
-		}
-	}()
+	on := func(res *sip.Response) { c.onTransferResponse(tr, res) }
+	c.awaitAnswer(tx, on, on)
 }
 
 // onTransferResponse follows T's answers to the transfer INVITE.
@@ -511,44 +495,30 @@ func (c *call) resumeTransferee(y *leg) {
 		return
 	}
 	c.log.Info("taking the transferee off hold")
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			select {
-			case res := <-tx.Responses():
-				if res.StatusCode < 200 {
-					continue
-				}
-				c.post(func() {
-					if res.StatusCode >= 300 {
-						c.log.Warn("transferee refused to come off hold", "status", res.StatusCode)
-						return
-					}
-					c.sendAck(y, req.CSeq().SeqNo, nil)
-					y.lastSDP = body
-					if !isSDP(res.Body(), contentType(res)) {
-						return
-					}
-					switch {
-					case c.relay != nil:
-						if _, err := c.anchorFrom(legSide(c, y), res.Body()); err != nil {
-							c.log.Warn("transferee's answer unusable", "error", err)
-						}
-					case c.bridge != nil:
-						if remote, err := phoneRemote(res.Body()); err == nil {
-							c.movePhone(remote)
-						}
-					}
-				})
-				return
-			case <-tx.Done():
-				return
-			case <-c.ctx.Done():
-				return
+	c.awaitAnswer(tx, nil, func(res *sip.Response) {
+		switch {
+		case res == nil:
+			return
+		case res.StatusCode >= 300:
+			c.log.Warn("transferee refused to come off hold", "status", res.StatusCode)
+			return
+		}
+		c.sendAck(y, req.CSeq().SeqNo, nil)
+		y.lastSDP = body
+		if !isSDP(res.Body(), contentType(res)) {
+			return
+		}
+		switch {
+		case c.relay != nil:
+			if _, err := c.anchorFrom(legSide(c, y), res.Body()); err != nil {
+				c.log.Warn("transferee's answer unusable", "error", err)
+			}
+		case c.bridge != nil:
+			if remote, err := phoneRemote(res.Body()); err == nil {
+				c.movePhone(remote)
 			}
 		}
-	}()
+	})
 }
 
 // relayToBridge joins the phone transferee Y to the browser target T: the

@@ -532,3 +532,32 @@ func mediaEnded(err error) error {
 	}
 	return fmt.Errorf("%w: %w", ErrMediaFailed, err)
 }
+
+// awaitAnswer pumps a client transaction's responses to the call's
+// goroutine: each provisional one to onProvisional (when not nil), then the
+// final one to onFinal, or nil to onFinal when the transaction ends without
+// one. Nothing is delivered once the call has ended.
+func (c *call) awaitAnswer(tx sip.ClientTransaction, onProvisional, onFinal func(*sip.Response)) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			select {
+			case res := <-tx.Responses():
+				if res.StatusCode < 200 {
+					if onProvisional != nil && !c.post(func() { onProvisional(res) }) {
+						return
+					}
+					continue
+				}
+				c.post(func() { onFinal(res) })
+				return
+			case <-tx.Done():
+				c.post(func() { onFinal(nil) })
+				return
+			case <-c.ctx.Done():
+				return
+			}
+		}
+	}()
+}

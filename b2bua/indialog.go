@@ -232,25 +232,7 @@ func (c *call) forwardMidCall(from *leg, in *inbound) {
 		in.reply(c.s, 503, "", nil, "")
 		return
 	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			select {
-			case res := <-tx.Responses():
-				if res.StatusCode < 200 {
-					continue
-				}
-				c.post(func() { c.onMidCallAnswer(p, res) })
-				return
-			case <-tx.Done():
-				c.post(func() { c.onMidCallAnswer(p, nil) })
-				return
-			case <-c.ctx.Done():
-				return
-			}
-		}
-	}()
+	c.awaitAnswer(tx, nil, func(res *sip.Response) { c.onMidCallAnswer(p, res) })
 }
 
 // onMidCallAnswer relays the other leg's final answer to a forwarded

@@ -222,25 +222,7 @@ func (c *call) refreshSession(l *leg) {
 		c.startSessionTimer(l)
 		return
 	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		for {
-			select {
-			case res := <-tx.Responses():
-				if res.StatusCode < 200 {
-					continue
-				}
-				c.post(func() { c.onRefreshAnswer(l, req, res) })
-				return
-			case <-tx.Done():
-				c.post(func() { c.onRefreshAnswer(l, req, nil) })
-				return
-			case <-c.ctx.Done():
-				return
-			}
-		}
-	}()
+	c.awaitAnswer(tx, nil, func(res *sip.Response) { c.onRefreshAnswer(l, req, res) })
 }
 
 // onRefreshAnswer handles the answer to our refresh.
