@@ -39,8 +39,14 @@ type carrier struct {
 	pending   map[string]sip.ServerTransaction
 }
 
-// newCarrier starts a carrier on ip answering INVITEs with code.
+// newCarrier starts a carrier on ip answering INVITEs with code, over UDP.
 func newCarrier(t testing.TB, ip string, code int) *carrier {
+	t.Helper()
+	return newCarrierOn(t, "UDP", ip, code)
+}
+
+// newCarrierOn is newCarrier over transport "UDP" or "TCP".
+func newCarrierOn(t testing.TB, transport, ip string, code int) *carrier {
 	t.Helper()
 	c := &carrier{t: t, ip: ip, code: code, invites: make(chan *sip.Request, 16), cancels: make(chan *sip.Request, 16),
 		byes: make(chan *sip.Request, 16), options: make(chan *sip.Request, 64), silenced: make(chan *sip.Request, 64), pending: map[string]sip.ServerTransaction{}}
@@ -50,11 +56,26 @@ func newCarrier(t testing.TB, ip string, code int) *carrier {
 	}
 	c.ua = ua
 	srv, _ := sipgo.NewServer(ua)
-	pc, err := net.ListenPacket("udp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
+	var closer interface{ Close() error }
+	var serve func()
+	if transport == "TCP" {
+		l, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.addr, closer = l.Addr().String(), l
+		serve = func() { go func() { _ = srv.ServeTCP(l) }() }
+	} else {
+		pc, err := net.ListenPacket("udp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.addr, closer = pc.LocalAddr().String(), pc
+		serve = func() {
+			go func() { _ = srv.ServeUDP(pc) }()
+			eventually(t, 2*time.Second, "carrier listener", func() bool { return ua.TransportLayer().Pool("udp").Size() > 0 })
+		}
 	}
-	c.addr = pc.LocalAddr().String()
 	c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +107,9 @@ func newCarrier(t testing.TB, ip string, code int) *carrier {
 		}
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
-	go func() { _ = srv.ServeUDP(pc) }()
-	eventually(t, 2*time.Second, "carrier listener", func() bool { return ua.TransportLayer().Pool("udp").Size() > 0 })
+	serve()
 	t.Cleanup(func() {
-		_ = pc.Close()
+		_ = closer.Close()
 		_ = c.rtp.Close()
 		_ = ua.Close()
 	})

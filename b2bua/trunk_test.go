@@ -565,3 +565,28 @@ func TestSilentRefusalAnswersBannedStrangersWithNothing(t *testing.T) {
 		t.Fatalf("banned stranger got %s, want silence", res.StartLine())
 	}
 }
+
+// TestTrunkOverTCP: a trunk on TCP carries the call, and the hang-up.
+func TestTrunkOverTCP(t *testing.T) {
+	carrier := newCarrierOn(t, "TCP", "127.0.0.2", 200)
+	tc := carrierTrunk("tcp-carrier", carrier.addr)
+	tc.Transport = "TCP"
+	g := trunkGateway(t, []trunk.Config{tc}, nil)
+	alice := newDeskPhone(t, g, "1000")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, code, err := alice.call(ctx, "030123456", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call over a TCP trunk: %d %v", code, err)
+	}
+	inv := wait(t, carrier.invites, time.Second, "INVITE at the carrier")
+	if v := inv.Via(); v == nil || !strings.EqualFold(v.Transport, "TCP") {
+		t.Fatalf("carrier got Via %v, want TCP", v)
+	}
+	checkTrunkInvite(t, inv)
+	_ = sess.Ack(ctx)
+	phoneEchoCheck(t, alice, sess.InviteResponse.Body())
+	_ = sess.Bye(ctx)
+	wait(t, carrier.byes, 3*time.Second, "BYE at the carrier over TCP")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
