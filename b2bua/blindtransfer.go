@@ -65,6 +65,9 @@ type blindTransfer struct {
 	// answered the carrier's challenge.
 	trunk     *trunk.Trunk
 	authTried bool
+	// route and nextTrunk let a transfer to a number fail over.
+	route     trunk.Route
+	nextTrunk int
 }
 
 // tryOwnTransfer carries out a REFER itself when it can (see above) and
@@ -113,7 +116,8 @@ func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
 	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
 	c.log.Info("blind transfer", "transferor", x.name, "target", target)
 	if route != nil {
-		c.inviteTransferTrunk(tr, *route)
+		tr.route = *route
+		c.inviteTransferTrunk(tr)
 	} else {
 		c.inviteTransferTarget(tr, b, target)
 	}
@@ -291,6 +295,13 @@ func (c *call) onTransferResponse(tr *blindTransfer, res *sip.Response) {
 	case res.StatusCode < 200:
 	case res.StatusCode < 300:
 		c.completeTransfer(tr, res)
+	case tr.trunk != nil && failsOver(res.StatusCode) && !((res.StatusCode == 401 || res.StatusCode == 407) && !tr.authTried) &&
+		tr.nextTrunk < len(tr.route.Trunks):
+		// As for calls: the next trunk of the route (trunkfork.go).
+		c.log.Info("transfer trunk failed, trying the next", "trunk", tr.trunk.Config().Name, "status", res.StatusCode)
+		tr.trunk.Release()
+		tr.trunk = nil
+		c.inviteTransferTrunk(tr)
 	case (res.StatusCode == 401 || res.StatusCode == 407) && tr.trunk != nil && !tr.authTried:
 		// RFC 3261 §22.2: answer the carrier's challenge once.
 		req := tr.req.Clone()
@@ -567,8 +578,11 @@ func (c *call) relayToBridge(tr *blindTransfer, answer []byte) error {
 // inviteTransferTrunk calls a number for a transfer through the first
 // trunk of the route that is up and has a free call slot, with the
 // trunk's caller-ID policy applied to the transferee's identity.
-func (c *call) inviteTransferTrunk(tr *blindTransfer, rt trunk.Route) {
-	for _, name := range rt.Trunks {
+func (c *call) inviteTransferTrunk(tr *blindTransfer) {
+	rt := tr.route
+	for tr.nextTrunk < len(rt.Trunks) {
+		name := rt.Trunks[tr.nextTrunk]
+		tr.nextTrunk++
 		t := c.s.routing().trunks.Get(name)
 		if t == nil || !t.Up() || !t.Acquire() {
 			continue
@@ -611,7 +625,7 @@ func (c *call) inviteTransferTrunk(tr *blindTransfer, rt trunk.Route) {
 		req.AppendHeader(c.s.via(l))
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(tr.offer)
-		tr.req = req
+		tr.req, tr.authTried = req, false
 		c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
 		c.s.calls.bind(l.callID, l.localTag, c)
 		c.log.Info("transfer to a number through a trunk", "trunk", name, "number", rt.Number)

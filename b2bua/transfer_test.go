@@ -428,3 +428,37 @@ func TestPhoneTransfersCallToNumberThroughTrunk(t *testing.T) {
 		t.Errorf("carrier trunk still counts %d calls", st.ActiveCalls)
 	}
 }
+
+// TestTransferToNumberFailsOver: the first trunk answers 503; the
+// transfer goes out through the second.
+func TestTransferToNumberFailsOver(t *testing.T) {
+	first := newCarrier(t, "127.0.0.2", 503)
+	second := newCarrier(t, "127.0.0.3", 200)
+	g := trunkGateway(t, []trunk.Config{carrierTrunk("first", first.addr), carrierTrunk("second", second.addr)}, nil)
+	alice := newDeskPhone(t, g, "1000")
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx10(t))
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
+	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:030123456@localhost>"))
+	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
+		t.Fatalf("REFER: %v %v", r, err)
+	}
+	wait(t, first.invites, 3*time.Second, "INVITE at the first carrier")
+	wait(t, second.invites, 3*time.Second, "INVITE at the second carrier")
+	wait(t, bob.byes, 3*time.Second, "BYE releasing bob")
+	phoneEchoCheck(t, alice, sess.InviteResponse.Body())
+	_ = sess.Bye(ctx10(t))
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+	for _, st := range g.srv.TrunkStatus() {
+		if st.ActiveCalls != 0 {
+			t.Errorf("trunk %s still counts %d calls", st.Name, st.ActiveCalls)
+		}
+	}
+}
