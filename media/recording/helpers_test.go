@@ -55,7 +55,7 @@ func newSender(tb testing.TB, c codec.Codec, pt uint8, freq float64, ssrc, ts0 u
 	tb.Helper()
 	enc, err := codec.NewEncoder(c, codec.EncoderConfig{})
 	if err != nil {
-		tb.Skipf("encoder %v: %v", c, err)
+		tb.Fatalf("encoder %v: %v (Opus needs cgo and libopus-dev)", c, err)
 	}
 	tb.Cleanup(func() { _ = enc.Close() })
 	return &sender{tb: tb, enc: enc, pt: pt, ssrc: ssrc, seq: uint16(ssrc), ts: ts0, freq: freq,
