@@ -20,13 +20,9 @@ import (
 // replacesTarget reads the Replaces of a Refer-To ("?Replaces=callid;
 // to-tag=..;from-tag=..", RFC 3891 §6.1, escaped in the URI).
 func replacesTarget(req *sip.Request) (callID, toTagV, fromTagV string, ok bool) {
-	h := req.GetHeader("Refer-To")
-	if h == nil {
+	v, ok := referToURI(req)
+	if !ok {
 		return "", "", "", false
-	}
-	v := h.Value()
-	if i, j := strings.IndexByte(v, '<'), strings.LastIndexByte(v, '>'); i >= 0 && j > i {
-		v = v[i+1 : j]
 	}
 	_, query, found := strings.Cut(v, "?")
 	if !found {
@@ -41,18 +37,7 @@ func replacesTarget(req *sip.Request) (callID, toTagV, fromTagV string, ok bool)
 		if err != nil {
 			return "", "", "", false
 		}
-		parts := strings.Split(dec, ";")
-		callID = strings.TrimSpace(parts[0])
-		for _, p := range parts[1:] {
-			pk, pv, _ := strings.Cut(strings.TrimSpace(p), "=")
-			switch strings.ToLower(pk) {
-			case "to-tag":
-				toTagV = pv
-			case "from-tag":
-				fromTagV = pv
-			}
-		}
-		return callID, toTagV, fromTagV, callID != "" && toTagV != "" && fromTagV != ""
+		return parseReplaces(dec)
 	}
 	return "", "", "", false
 }

@@ -147,23 +147,6 @@ func (c *call) prepareTransferMedia(tr *blindTransfer) bool {
 	return true
 }
 
-// browserBinding finds a current WebSocket binding of a local user.
-func (c *call) browserBinding(user string) (location.Binding, bool) {
-	if !c.s.users.exists(user) {
-		return location.Binding{}, false
-	}
-	bs, err := c.s.store.Lookup(c.ctx, location.CanonicalAOR(user, c.s.cfg.Domain), timeNow())
-	if err != nil {
-		return location.Binding{}, false
-	}
-	for _, b := range bs {
-		if b.Transport == "WS" || b.Transport == "WSS" {
-			return b, true
-		}
-	}
-	return location.Binding{}, false
-}
-
 // prepareBrowserTarget readies a transfer of a relayed phone to a browser:
 // a WebRTC offer with the codec the call uses, so the transferee's stream
 // passes unchanged.
@@ -197,15 +180,8 @@ func (c *call) prepareBrowserTarget(tr *blindTransfer) bool {
 // referTarget reads the user of a REFER's Refer-To; a target with
 // embedded headers (Replaces) is not a blind transfer.
 func referTarget(req *sip.Request) (string, bool) {
-	h := req.GetHeader("Refer-To")
-	if h == nil {
-		return "", false
-	}
-	v := h.Value()
-	if i, j := strings.IndexByte(v, '<'), strings.IndexByte(v, '>'); i >= 0 && j > i {
-		v = v[i+1 : j]
-	}
-	if strings.ContainsRune(v, '?') {
+	v, ok := referToURI(req)
+	if !ok || strings.ContainsRune(v, '?') {
 		return "", false
 	}
 	u, err := parseURI(v)
@@ -217,6 +193,17 @@ func referTarget(req *sip.Request) (string, bool) {
 
 // phoneBinding finds a current non-WebSocket binding of a local user.
 func (c *call) phoneBinding(user string) (location.Binding, bool) {
+	return c.userBinding(user, false)
+}
+
+// browserBinding finds a current WebSocket binding of a local user.
+func (c *call) browserBinding(user string) (location.Binding, bool) {
+	return c.userBinding(user, true)
+}
+
+// userBinding finds a current binding of a local user over a WebSocket
+// (browser) or not (phone).
+func (c *call) userBinding(user string, browser bool) (location.Binding, bool) {
 	if !c.s.users.exists(user) {
 		return location.Binding{}, false
 	}
@@ -225,7 +212,7 @@ func (c *call) phoneBinding(user string) (location.Binding, bool) {
 		return location.Binding{}, false
 	}
 	for _, b := range bs {
-		if b.Transport != "WS" && b.Transport != "WSS" {
+		if (b.Transport == "WS" || b.Transport == "WSS") == browser {
 			return b, true
 		}
 	}
@@ -593,44 +580,30 @@ func (c *call) inviteTransferTrunk(tr *blindTransfer) {
 			continue
 		}
 		tr.trunk = t
-		cfg := t.Config()
 		yName, yDisplay := c.callerName(), c.invite.From().DisplayName
 		if tr.y == c.callee {
 			yName, yDisplay = c.calleeName(), ""
 		}
-		fromUser, fromDisplay, fromHost, extra := t.CallerID(yName, yDisplay)
-		transport := cfg.Transport
-		if transport == "" {
-			transport = "UDP"
-		}
-		l := &leg{
-			name:         tr.x.name,
-			callID:       newID(12),
-			localTag:     newID(8),
-			localURI:     sip.Uri{Scheme: "sip", User: fromUser, Host: fromHost},
-			localName:    fromDisplay,
-			remoteURI:    sip.Uri{Scheme: "sip", User: rt.Number, Host: cfg.Domain},
-			remoteTarget: sip.Uri{Scheme: "sip", User: rt.Number, Host: cfg.Domain},
-			transport:    transport,
-			dest:         dests[0],
-		}
-		host, port := c.s.localFor(transport, l.dest)
-		l.contact = c.s.contactFor(transport, host, port)
-		tr.t = l
-		req := c.s.newRequest(l, sip.INVITE, l.nextSeq())
-		req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
-		for _, h := range extra {
-			req.AppendHeader(h)
-		}
-		req.AppendHeader(c.s.via(l))
-		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		req.SetBody(tr.offer)
-		tr.req, tr.authTried = req, false
-		c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
-		c.s.calls.bind(l.callID, l.localTag, c)
+		tr.t, tr.req = c.trunkInvite(t, dests[0], rt.Number, yName, yDisplay, tr.offer)
+		tr.t.name = tr.x.name
+		tr.authTried = false
 		c.log.Info("transfer to a number through a trunk", "trunk", name, "number", rt.Number)
 		c.sendTransferInvite(tr)
 		return
 	}
 	c.failTransfer(tr, 503, "Service Unavailable")
+}
+
+// referToURI returns the URI of a REFER's Refer-To, without the angle
+// brackets of a name-addr (RFC 3515 §2.1).
+func referToURI(req *sip.Request) (string, bool) {
+	h := req.GetHeader("Refer-To")
+	if h == nil {
+		return "", false
+	}
+	v := h.Value()
+	if i, j := strings.IndexByte(v, '<'), strings.LastIndexByte(v, '>'); i >= 0 && j > i {
+		v = v[i+1 : j]
+	}
+	return v, true
 }

@@ -334,14 +334,8 @@ func (c *call) hangup(cause error) {
 		c.closeAfterForks(cause)
 		return
 	case stateAnswered:
-		// A party lent to another call by an attended transfer is that
-		// call's to hang up.
-		if c.caller != c.handedOff {
-			c.sendBye(c.caller)
-		}
-		if c.callee != nil && c.callee != c.handedOff {
-			c.sendBye(c.callee)
-		}
+		c.sendBye(c.caller)
+		c.sendBye(c.callee)
 	case stateClosing:
 		if errors.Is(cause, ErrShutdown) {
 			break // end now; the forks' transactions die with the stack
@@ -508,17 +502,13 @@ func (c *call) onConnGone(connID string) {
 		case stateRinging:
 			c.closeAfterForks(ErrCallerHangup)
 		case stateAnswered:
-			if c.callee != c.handedOff {
-				c.sendBye(c.callee)
-			}
+			c.sendBye(c.callee)
 			c.end(ErrCallerHangup)
 		}
 	case onConn(c.callee):
 		c.log.Info("callee's websocket closed", "conn", connID)
 		if c.state == stateAnswered {
-			if c.caller != c.handedOff {
-				c.sendBye(c.caller)
-			}
+			c.sendBye(c.caller)
 			c.end(ErrCalleeHangup)
 		}
 	}

@@ -546,7 +546,9 @@ func (c *call) sendAck(l *leg, seq uint32, body []byte) {
 
 // sendBye ends one leg's dialog.
 func (c *call) sendBye(l *leg) {
-	if l == nil {
+	if l == nil || l == c.handedOff {
+		// A party lent to another call by an attended transfer is that
+		// call's to hang up.
 		return
 	}
 	req := c.s.newRequest(l, sip.BYE, l.nextSeq())

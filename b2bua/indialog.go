@@ -143,9 +143,7 @@ func (c *call) onRequest(in *inbound) {
 			cause = ErrCalleeHangup
 		}
 		if c.state == stateAnswered {
-			if o := c.other(l); o != c.handedOff {
-				c.sendBye(o)
-			}
+			c.sendBye(c.other(l))
 		} else if l == c.caller {
 			// BYE before our 2xx was ACKed, or early: cancel the callee side.
 			c.cancelForks(nil)

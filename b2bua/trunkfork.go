@@ -90,9 +90,26 @@ func (c *call) nextTrunkAttempt() bool {
 // number at the trunk's domain, the caller ID its policy asks for, and
 // only the codecs it allows.
 func (c *call) newTrunkFork(t *trunk.Trunk, dest string) (*fork, error) {
-	cfg := t.Config()
+	body, err := c.trunkOffer(t)
+	if err != nil {
+		return nil, err
+	}
 	from := c.invite.From()
-	fromUser, fromDisplay, fromHost, extra := t.CallerID(from.Address.User, from.DisplayName)
+	l, req := c.trunkInvite(t, dest, c.plan.route.Number, from.Address.User, from.DisplayName, body)
+	// RFC 3261 §16.6 step 3 (applied by the B2BUA): one hop fewer.
+	if mf := c.invite.MaxForwards(); mf != nil {
+		req.ReplaceHeader(ptrMaxForwards(mf.Val() - 1))
+	}
+	return &fork{leg: l, req: req, trunk: t}, nil
+}
+
+// trunkInvite builds a new dialog toward trunk t at dest for number, and
+// its INVITE carrying body: the caller ID the trunk's policy makes of
+// user and display, a session timer request, and the dialog bound to the
+// call.
+func (c *call) trunkInvite(t *trunk.Trunk, dest, number, user, display string, body []byte) (*leg, *sip.Request) {
+	cfg := t.Config()
+	fromUser, fromDisplay, fromHost, extra := t.CallerID(user, display)
 	transport := cfg.Transport
 	if transport == "" {
 		transport = "UDP"
@@ -103,8 +120,8 @@ func (c *call) newTrunkFork(t *trunk.Trunk, dest string) (*fork, error) {
 		localTag:     newID(8),
 		localURI:     sip.Uri{Scheme: "sip", User: fromUser, Host: fromHost},
 		localName:    fromDisplay,
-		remoteURI:    sip.Uri{Scheme: "sip", User: c.plan.route.Number, Host: cfg.Domain},
-		remoteTarget: sip.Uri{Scheme: "sip", User: c.plan.route.Number, Host: cfg.Domain},
+		remoteURI:    sip.Uri{Scheme: "sip", User: number, Host: cfg.Domain},
+		remoteTarget: sip.Uri{Scheme: "sip", User: number, Host: cfg.Domain},
 		transport:    transport,
 		dest:         dest,
 	}
@@ -114,14 +131,7 @@ func (c *call) newTrunkFork(t *trunk.Trunk, dest string) (*fork, error) {
 	}
 	host, port := c.s.localFor(transport, dest)
 	l.contact = c.s.contactFor(transport, host, port)
-	body, err := c.trunkOffer(t)
-	if err != nil {
-		return nil, err
-	}
 	req := c.s.newRequest(l, sip.INVITE, l.nextSeq())
-	if mf := c.invite.MaxForwards(); mf != nil {
-		req.ReplaceHeader(ptrMaxForwards(mf.Val() - 1))
-	}
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
 	c.requestSessionTimer(req, c.s.cfg.Calls.SessionExpires)
 	for _, h := range extra {
@@ -136,7 +146,7 @@ func (c *call) newTrunkFork(t *trunk.Trunk, dest string) (*fork, error) {
 	}
 	c.keys = append(c.keys, dialogKey(l.callID, l.localTag))
 	c.s.calls.bind(l.callID, l.localTag, c)
-	return &fork{leg: l, req: req, trunk: t}, nil
+	return l, req
 }
 
 // trunkOffer is the SDP offered to trunk t: the plan's offer with only the
