@@ -2,9 +2,7 @@ package media
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/pion/sdp/v3"
 )
@@ -28,19 +26,9 @@ func FilterCodecs(body []byte, keep func(Codec) bool) ([]byte, error) {
 	if err := sd.UnmarshalString(string(body)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSDP, err)
 	}
-	var md *sdp.MediaDescription
-	for _, m := range sd.MediaDescriptions {
-		if m.MediaName.Media == "audio" && m.MediaName.Port.Value != 0 {
-			md = m
-			break
-		}
-	}
-	if md == nil {
-		return nil, ErrNoAudio
-	}
-	// RFC 4566 §5.14: formats are payload types only under an RTP profile.
-	if !slices.Contains(md.MediaName.Protos, "RTP") {
-		return nil, fmt.Errorf("%w: audio transport %q", ErrUnsupportedTransport, strings.Join(md.MediaName.Protos, "/"))
+	md, err := activeAudio(&sd)
+	if err != nil {
+		return nil, err
 	}
 	codecs, err := parseFormats(md)
 	if err != nil {

@@ -66,28 +66,9 @@ func ParseAudioMedia(body []byte) (AudioMedia, error) {
 	if sd.Version != 0 {
 		return AudioMedia{}, fmt.Errorf("%w: v=%d", ErrBadSDP, sd.Version)
 	}
-	var md *sdp.MediaDescription
-	sawAudio := false
-	for _, m := range sd.MediaDescriptions {
-		if m.MediaName.Media != "audio" {
-			continue
-		}
-		sawAudio = true
-		if m.MediaName.Port.Value != 0 {
-			md = m
-			break
-		}
-	}
-	if md == nil {
-		if sawAudio {
-			return AudioMedia{}, fmt.Errorf("%w: every audio stream has port 0", ErrNoAudio)
-		}
-		return AudioMedia{}, ErrNoAudio
-	}
-	// RFC 4566 §5.14: formats are RTP payload types only under an RTP
-	// profile (RTP/AVP and the profiles that extend it).
-	if !slices.Contains(md.MediaName.Protos, "RTP") {
-		return AudioMedia{}, fmt.Errorf("%w: audio transport %q", ErrUnsupportedTransport, strings.Join(md.MediaName.Protos, "/"))
+	md, err := activeAudio(&sd)
+	if err != nil {
+		return AudioMedia{}, err
 	}
 	codecs, err := parseFormats(md)
 	if err != nil {
@@ -110,6 +91,31 @@ func ParseAudioMedia(body []byte) (AudioMedia, error) {
 		ptime = parsePtime(v)
 	}
 	return AudioMedia{Codecs: codecs, Direction: dir, Ptime: ptime}, nil
+}
+
+// activeAudio returns the first audio m-line with a non-zero port, which
+// must be an RTP stream.
+func activeAudio(sd *sdp.SessionDescription) (*sdp.MediaDescription, error) {
+	sawAudio := false
+	for _, m := range sd.MediaDescriptions {
+		if m.MediaName.Media != "audio" {
+			continue
+		}
+		sawAudio = true
+		if m.MediaName.Port.Value == 0 {
+			continue
+		}
+		// RFC 4566 §5.14: formats are RTP payload types only under an RTP
+		// profile (RTP/AVP and the profiles that extend it).
+		if !slices.Contains(m.MediaName.Protos, "RTP") {
+			return nil, fmt.Errorf("%w: audio transport %q", ErrUnsupportedTransport, strings.Join(m.MediaName.Protos, "/"))
+		}
+		return m, nil
+	}
+	if sawAudio {
+		return nil, fmt.Errorf("%w: every audio stream has port 0", ErrNoAudio)
+	}
+	return nil, ErrNoAudio
 }
 
 // parseFormats builds the codec list of an RTP m-line from its formats and
