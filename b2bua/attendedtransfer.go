@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callgate/callgate/media"
+	"github.com/callgate/callgate/media/browserleg"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -15,7 +17,9 @@ import (
 // dialog over from c2, re-INVITEs C with the SDP of A's side of c1, puts C
 // in A's place in c1 (as a blind transfer puts its target), and ends both
 // of A's dialogs. B and C then talk through callgate with no hairpin
-// through A. Handled when C's side of c2 is plain RTP (a phone or trunk).
+// through A. When C is a browser, its WebRTC leg itself moves from c2 to
+// c1 (browsertransfer.go) and C gets no re-INVITE: its media endpoint in
+// callgate stays the same.
 
 // replacesTarget reads the Replaces of a Refer-To ("?Replaces=callid;
 // to-tag=..;from-tag=..", RFC 3891 §6.1, escaped in the URI).
@@ -42,15 +46,25 @@ func replacesTarget(req *sip.Request) (callID, toTagV, fromTagV string, ok bool)
 	return "", "", "", false
 }
 
-// handoff is what c2 gives up: C's dialog and A's.
+// handoff is what c2 gives up: C's dialog and A's, and C's WebRTC leg
+// when C is a browser.
 type handoff struct {
 	c, a *leg
+	leg  *browserleg.Leg
+}
+
+// handoffWant says what c1 can take: a plain RTP party (it prepared an
+// offer for one), and for a browser party which format it must speak
+// (empty: any, a bridge transcodes).
+type handoffWant struct {
+	plain   bool
+	browser media.Codec
 }
 
 // tryAttendedTransfer carries out a REFER with Replaces; false leaves it
 // to be relayed.
 func (c *call) tryAttendedTransfer(x *leg, in *inbound) bool {
-	if c.state != stateAnswered || c.xfer != nil || c.peerLeg != nil || c.pending != nil {
+	if c.state != stateAnswered || c.xfer != nil || c.pending != nil {
 		return false
 	}
 	callID, tt, ft, ok := replacesTarget(in.req)
@@ -65,14 +79,18 @@ func (c *call) tryAttendedTransfer(x *leg, in *inbound) bool {
 		return false
 	}
 	tr := &blindTransfer{x: x, y: c.other(x)}
-	if !c.prepareTransferMedia(tr) {
-		return false
+	want := handoffWant{plain: c.prepareTransferMedia(tr)}
+	if yl := c.browserLegOf(tr.y); yl != nil {
+		want.browser = yl.Codec()
 	}
-	h, ok := other.giveUpOtherParty(callID)
-	if !ok {
+	h, ok := other.giveUpOtherParty(callID, want)
+	if !ok || h.leg != nil {
 		if tr.pair != nil {
 			_ = tr.pair.Close()
+			tr.pair = nil
 		}
+	}
+	if !ok {
 		return false
 	}
 	in.reply(c.s, 202, "Accepted", nil, "")
@@ -82,7 +100,11 @@ func (c *call) tryAttendedTransfer(x *leg, in *inbound) bool {
 	c.keys = append(c.keys, dialogKey(h.c.callID, h.c.localTag))
 	c.s.calls.bind(h.c.callID, h.c.localTag, c)
 	c.notifyTransfer(x, "SIP/2.0 100 Trying", false)
-	c.log.Info("attended transfer", "transferor", x.name, "replaced_call_id", callID)
+	c.log.Info("attended transfer", "transferor", x.name, "replaced_call_id", callID, "browser_party", h.leg != nil)
+	if h.leg != nil {
+		c.completeLegMove(tr, h.leg)
+		return true
+	}
 	req := c.s.newRequest(h.c, sip.INVITE, h.c.nextSeq())
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"))
 	req.AppendHeader(c.s.via(h.c))
@@ -94,9 +116,10 @@ func (c *call) tryAttendedTransfer(x *leg, in *inbound) bool {
 }
 
 // giveUpOtherParty is asked by another call: it hands over the leg
-// across from the dialog callID (A's) and stops looking after it. It runs
-// on this call's goroutine and answers within two seconds.
-func (c *call) giveUpOtherParty(callID string) (handoff, bool) {
+// across from the dialog callID (A's) and stops looking after it; a
+// browser party's WebRTC leg goes with it. It runs on this call's
+// goroutine and answers within two seconds.
+func (c *call) giveUpOtherParty(callID string, want handoffWant) (handoff, bool) {
 	ch := make(chan handoff, 1)
 	if !c.post(func() {
 		if c.state != stateAnswered || c.pending != nil || c.xfer != nil {
@@ -111,10 +134,19 @@ func (c *call) giveUpOtherParty(callID string) (handoff, bool) {
 			return
 		}
 		other := c.other(a)
-		// C's side must be plain RTP: the relay, or the phone side of a
-		// browser bridge.
-		browserSide := c.bridge != nil && ((c.browserCaller && other == c.caller) || (!c.browserCaller && other == c.callee))
-		if other == nil || c.peerLeg != nil || browserSide {
+		if other == nil {
+			ch <- handoff{}
+			return
+		}
+		h := handoff{c: other, a: a}
+		if cl := c.browserLegOf(other); cl != nil {
+			if want.browser.Name != "" && !sameFormat(cl.Codec(), want.browser) {
+				c.log.Info("attended transfer: the browser party's format differs from its new peer's", "codec", cl.Codec().Name, "peer", want.browser.Name)
+				ch <- handoff{}
+				return
+			}
+			h.leg = c.releaseBrowserLeg(other, cl)
+		} else if !want.plain {
 			ch <- handoff{}
 			return
 		}
@@ -123,7 +155,7 @@ func (c *call) giveUpOtherParty(callID string) (handoff, bool) {
 			other.st = nil
 		}
 		c.handedOff = other
-		ch <- handoff{c: other, a: a}
+		ch <- h
 	}) {
 		return handoff{}, false
 	}

@@ -22,10 +22,12 @@ import (
 // takes the side X had, and X is released with BYE. When T refuses, X
 // hears the failure and the call goes on as before.
 //
-// Handled this way: targets that are users of this gateway with phone
-// bindings, from a transferor that is a user (not a trunk). Other
-// transfers (targets that are browsers or numbers, REFER with Replaces)
-// are relayed to the transferee as before (transfer.go).
+// Handled this way: targets that are users of this gateway (phones or
+// browsers) or numbers routed through trunks, from a transferor that is a
+// user (not a trunk), whatever mix of phones and browsers the call joins
+// (browsertransfer.go for the browser cases). A REFER with embedded
+// headers other than Replaces, or to a user with no binding, is relayed to
+// the transferee as before (transfer.go).
 
 // transferMode says how T's media replaces X's.
 type transferMode int
@@ -39,9 +41,12 @@ const (
 	// bridgeToRelay: X is a browser bridged to phone Y; the bridge and
 	// X's WebRTC leg close and a relay joins Y and T.
 	bridgeToRelay
-	// relayToBridge: X and Y are phones and T is a browser; the relay
-	// hands Y's sockets to a bridge with T's WebRTC leg.
-	relayToBridge
+	// joinBrowser: T is a browser; its WebRTC leg takes X's place next
+	// to Y, a phone (bridged on Y's sockets) or a browser (legs joined).
+	joinBrowser
+	// pairToBridge: X and Y are browsers and T is a phone or a number;
+	// Y's WebRTC leg is bridged to T's new ports.
+	pairToBridge
 )
 
 // blindTransfer is a transfer in progress.
@@ -50,15 +55,15 @@ type blindTransfer struct {
 	t      *leg
 	mode   transferMode
 	offer  []byte
-	pair   *media.SocketPair // T's ports, bridgeToRelay only
+	pair   *media.SocketPair // T's ports (bridgeToRelay, pairToBridge)
 	origin media.Origin
 	req    *sip.Request
 	// from is the call T's dialog was taken from (attended transfer), and
 	// fromA the transferor's dialog there.
 	from  *call
 	fromA *leg
-	// bleg and phoneCodecs are T's WebRTC leg and Y's codecs
-	// (relayToBridge).
+	// bleg and phoneCodecs are T's WebRTC leg and, when Y is a relayed
+	// phone, Y's codecs (joinBrowser).
 	bleg        *browserleg.Leg
 	phoneCodecs []media.Codec
 	// trunk carries a transfer to a number; authTried once the INVITE
@@ -73,7 +78,7 @@ type blindTransfer struct {
 // tryOwnTransfer carries out a REFER itself when it can (see above) and
 // reports whether it did; false leaves the REFER to be relayed.
 func (c *call) tryOwnTransfer(x *leg, in *inbound) bool {
-	if c.state != stateAnswered || c.xfer != nil || c.peerLeg != nil || c.pending != nil {
+	if c.state != stateAnswered || c.xfer != nil || c.pending != nil {
 		return false
 	}
 	if (x == c.caller && c.inbound != nil) || (x == c.callee && c.plan != nil) {
@@ -141,39 +146,11 @@ func (c *call) prepareTransferMedia(tr *blindTransfer) bool {
 		}
 		tr.mode, tr.pair = bridgeToRelay, pair
 		tr.offer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, c.phoneSide, media.DirSendRecv, &tr.origin)
+	case c.peerLeg != nil:
+		return c.preparePairToBridge(tr)
 	default:
 		return false
 	}
-	return true
-}
-
-// prepareBrowserTarget readies a transfer of a relayed phone to a browser:
-// a WebRTC offer with the codec the call uses, so the transferee's stream
-// passes unchanged.
-func (c *call) prepareBrowserTarget(tr *blindTransfer) bool {
-	if c.relay == nil || c.winner == nil || c.winner.finalRes == nil {
-		return false
-	}
-	used, _, err := media.ParseCodecs(c.winner.finalRes.Body())
-	if err != nil || len(used) == 0 || !media.IsPassthrough(used[0]) {
-		return false
-	}
-	audio := used[0]
-	var dtmf *media.Codec
-	for _, cd := range used {
-		if media.IsTelephoneEvent(cd) && cd.Clock == audio.Clock {
-			d := cd
-			dtmf = &d
-			break
-		}
-	}
-	leg, offer, err := c.s.webrtc.Offer(c.ctx, []media.Codec{audio}, dtmf)
-	if err != nil {
-		c.log.Warn("no browser leg for the transfer target", "error", err)
-		return false
-	}
-	tr.mode, tr.bleg, tr.offer = relayToBridge, leg, []byte(offer)
-	tr.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
 	return true
 }
 
@@ -327,6 +304,13 @@ func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 		return
 	}
 	t.lastSDP = tr.offer
+	c.finishTransfer(tr)
+}
+
+// finishTransfer puts T, whose media now takes X's place, in X's place
+// in the call, and releases X once it heard the outcome.
+func (c *call) finishTransfer(tr *blindTransfer) {
+	t := tr.t
 	if tr.x.st != nil && tr.x.st.timer != nil {
 		tr.x.st.timer.Stop()
 	}
@@ -351,6 +335,7 @@ func (c *call) completeTransfer(tr *blindTransfer, res *sip.Response) {
 			from.post(func() { from.handedOver(a) })
 		}
 	})
+	c.retapRecording()
 	c.resumeTransferee(tr.y)
 	c.log.Info("blind transfer completed", "target_call_id", t.callID)
 }
@@ -369,42 +354,26 @@ func (c *call) moveMediaToTarget(tr *blindTransfer, answer []byte) error {
 		c.movePhone(remote)
 		return nil
 	}
-	if tr.mode == relayToBridge {
-		return c.relayToBridge(tr, answer)
+	switch tr.mode {
+	case joinBrowser:
+		if err := tr.bleg.SetAnswer(string(answer)); err != nil {
+			return err
+		}
+		leg := tr.bleg
+		tr.bleg = nil
+		return c.joinLeg(tr, leg)
+	case pairToBridge:
+		return c.pairToBridge(tr, answer)
 	}
 	// bridgeToRelay: Y's phone socket pair stays; T gets the new pair.
 	tRemote, err := phoneRemote(answer)
 	if err != nil {
 		return err
 	}
-	ySDP := c.invite.Body()
-	if tr.y == c.callee && c.winner != nil && c.winner.finalRes != nil {
-		ySDP = c.winner.finalRes.Body()
-	}
-	yRemote, err := phoneRemote(ySDP)
-	if err != nil {
+	if err := c.replaceBridgeWithRelay(tr.x, tr.pair, tRemote); err != nil {
 		return err
 	}
-	_ = c.bridge.Close()
-	_ = c.bleg.Close()
-	c.bridge, c.bleg, c.browserCaller, c.browserOpus, c.browserOpusDTMF = nil, nil, false, nil, nil
-	yLeg, tLeg := media.LegB, media.LegA
-	if tr.x == c.caller {
-		c.pairA = tr.pair
-	} else {
-		c.pairB = tr.pair
-		yLeg, tLeg = media.LegA, media.LegB
-	}
 	tr.pair = nil
-	c.relay = media.NewRelay(c.pairA, c.pairB, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
-	if c.s.cfg.Media.LatchAny {
-		c.relay.SetLatchMode(media.LegA, media.LatchAny)
-		c.relay.SetLatchMode(media.LegB, media.LatchAny)
-	}
-	c.relay.SetRemote(yLeg, yRemote.RTP, yRemote.RTCP)
-	c.relay.SetRemote(tLeg, tRemote.RTP, tRemote.RTCP)
-	c.captureRTCP()
-	c.relay.Start()
 	return nil
 }
 
@@ -479,7 +448,11 @@ var heldDirection = regexp.MustCompile(`(?m)^a=(sendonly|recvonly|inactive)\r?$`
 // transferring, and the party would otherwise stay silent (RFC 3264 §8.4:
 // a new offer with sendrecv).
 func (c *call) resumeTransferee(y *leg) {
-	if (c.relay == nil && c.bridge == nil) || y.transport == "WS" || !heldDirection.Match(y.lastSDP) {
+	if y.transport == "WS" {
+		c.resumeBrowserTransferee(y)
+		return
+	}
+	if (c.relay == nil && c.bridge == nil) || !heldDirection.Match(y.lastSDP) {
 		return
 	}
 	body := heldDirection.ReplaceAll(y.lastSDP, []byte("a=sendrecv"))
@@ -517,49 +490,6 @@ func (c *call) resumeTransferee(y *leg) {
 			}
 		}
 	})
-}
-
-// relayToBridge joins the phone transferee Y to the browser target T: the
-// relay hands Y's sockets over, X's go, and a bridge joins T's WebRTC leg
-// to Y's ports, so Y's media path does not change.
-func (c *call) relayToBridge(tr *blindTransfer, answer []byte) error {
-	if err := tr.bleg.SetAnswer(string(answer)); err != nil {
-		return err
-	}
-	ySDP := c.invite.Body()
-	if tr.y == c.callee {
-		ySDP = c.winner.finalRes.Body()
-	}
-	yRemote, err := phoneRemote(ySDP)
-	if err != nil {
-		return err
-	}
-	a, b := c.relay.Detach()
-	if a == nil {
-		return fmt.Errorf("%w: relay already stopped", ErrMedia)
-	}
-	yPair, xPair := b, a
-	if tr.y == c.caller {
-		yPair, xPair = a, b
-	}
-	_ = xPair.Close()
-	c.relay = nil
-	if tr.x == c.caller {
-		c.pairA, c.pairB = nil, yPair
-		c.browserCaller = true
-	} else {
-		c.pairA, c.pairB = yPair, nil
-		c.browserCaller = false
-	}
-	c.bleg, tr.bleg = tr.bleg, nil
-	bcfg := browserleg.BridgeConfig{
-		PhoneRemote: yRemote.RTP, PhoneRTCP: yRemote.RTCP, PhoneCodecs: tr.phoneCodecs,
-		InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log,
-	}
-	c.dtmfBridgeConfig(&bcfg)
-	c.phoneSide = tr.phoneCodecs
-	c.bridge = browserleg.Bridge(c.bleg, yPair, bcfg)
-	return nil
 }
 
 // inviteTransferTrunk calls a number for a transfer through the first

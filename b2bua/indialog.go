@@ -317,6 +317,11 @@ func legSide(c *call, l *leg) media.Leg {
 // browser on one side, the browser's DTLS role, fingerprint and ICE
 // credentials never change (GUIDE §4): pion renegotiates in place.
 func (c *call) midCallOffer(from *leg, body []byte) ([]byte, func([]byte) ([]byte, error), func(), error) {
+	if c.handedOff != nil {
+		// The other party went to another call (attended transfer); this
+		// call only waits to end.
+		return nil, nil, nil, fmt.Errorf("%w: the other party was transferred", ErrMedia)
+	}
 	if c.bleg == nil {
 		sdp, err := c.anchorFrom(legSide(c, from), body)
 		return sdp, nil, nil, err

@@ -156,3 +156,20 @@ func (t bridgeTap) BrowserRTP(pkt []byte) {
 	}
 	t.rec.RTP(recording.Callee, pkt)
 }
+
+// retapRecording attaches the call's recorder to whatever carries the
+// call's media after a transfer or a replaced party changed it. Calls that
+// came to join two browsers are not recorded from then on, as such calls
+// never are.
+func (c *call) retapRecording() {
+	switch {
+	case c.recorder == nil:
+	case c.relay != nil:
+		c.relay.SetTap(relayTap{c.recorder})
+	case c.bridge != nil:
+		c.bridge.SetTap(bridgeTap{rec: c.recorder, browserIsCaller: c.browserCaller})
+	default:
+		c.log.Warn("recording stopped: the call now joins two browsers")
+		c.stopRecording()
+	}
+}

@@ -13,8 +13,8 @@ import (
 // callgate's dialogs; the new caller takes that party's place in its call
 // and the replaced party gets BYE (§3). callgate is the UA of each of its
 // dialogs, so the Replaces names the dialog between callgate and the party
-// to be replaced, with callgate's tag as one of the two. Handled when that
-// party's media side is plain RTP.
+// to be replaced, with callgate's tag as one of the two. A phone replacing
+// a browser party gets ports of its own (browsertransfer.go).
 
 // parseReplaces reads a Replaces header: call-id;to-tag=..;from-tag=..
 // (RFC 3891 §6.1).
@@ -72,34 +72,17 @@ func (c *call) replaceParty(req *sip.Request, tx sip.ServerTransaction, callID, 
 	} else if c.caller.callID != callID {
 		return withStatus(481, "", ErrNoDialog)
 	}
-	browserSide := c.bridge != nil && ((c.browserCaller && old == c.caller) || (!c.browserCaller && old == c.callee))
-	if c.peerLeg != nil || browserSide || (c.relay == nil && c.bridge == nil) {
-		return withStatus(488, "", fmt.Errorf("%w: only a plain RTP party can be replaced", ErrMedia))
+	var answer []byte
+	var moveMedia func()
+	var err error
+	if c.browserLegOf(old) != nil {
+		answer, err = c.replaceBrowserMedia(old, req.Body())
+	} else {
+		answer, moveMedia, err = c.replacePhoneMedia(old, req.Body())
 	}
-	// The codec the call uses stays: the new party must take it.
-	current := c.currentCodecs(old)
-	offered, _, err := media.ParseCodecs(req.Body())
-	if err != nil || len(current) == 0 {
-		return withStatus(488, "", fmt.Errorf("%w: offer: %v", ErrMedia, err))
-	}
-	audio, dtmf, err := media.SelectAnswer(offered, current)
 	if err != nil {
-		return withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
+		return err
 	}
-	remote, err := phoneRemote(req.Body())
-	if err != nil {
-		return withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
-	}
-	side, pair, origin := media.LegA, c.pairA, &c.originA
-	if old == c.callee {
-		side, pair, origin = media.LegB, c.pairB, &c.originB
-	}
-	codecs := []media.Codec{audio}
-	if dtmf != nil {
-		codecs = append(codecs, *dtmf)
-	}
-	_, dir, _ := media.ParseCodecs(req.Body())
-	answer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, codecs, media.AnswerDirection(dir), origin)
 
 	nl := c.s.callerLeg(req)
 	nl.name = old.name
@@ -113,11 +96,10 @@ func (c *call) replaceParty(req *sip.Request, tx sip.ServerTransaction, callID, 
 	res.AppendHeader(sip.NewHeader("Server", c.s.cfg.ServerName))
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.SetBody(answer)
-	if c.relay != nil {
-		c.relay.SetRemote(side, remote.RTP, remote.RTCP)
-	} else {
-		c.movePhone(remote)
+	if moveMedia != nil {
+		moveMedia()
 	}
+	c.retapRecording()
 	if old.st != nil && old.st.timer != nil {
 		old.st.timer.Stop()
 	}
@@ -131,6 +113,42 @@ func (c *call) replaceParty(req *sip.Request, tx sip.ServerTransaction, callID, 
 	c.sendBye(old)
 	c.log.Info("party replaced (RFC 3891)", "by", user, "new_call_id", nl.callID, "replaced_call_id", callID)
 	return nil
+}
+
+// replacePhoneMedia answers the offer of the phone that takes phone party
+// old's place: the ports and format stay, and moveMedia points them at
+// the new phone once it was answered.
+func (c *call) replacePhoneMedia(old *leg, offer []byte) (answer []byte, moveMedia func(), err error) {
+	if c.relay == nil && c.bridge == nil {
+		return nil, nil, withStatus(488, "", fmt.Errorf("%w: no media to give the new party", ErrMedia))
+	}
+	// The codec the call uses stays: the new party must take it.
+	current := c.currentCodecs(old)
+	offered, dir, err := media.ParseCodecs(offer)
+	if err != nil || len(current) == 0 {
+		return nil, nil, withStatus(488, "", fmt.Errorf("%w: offer: %v", ErrMedia, err))
+	}
+	audio, dtmf, err := media.SelectAnswer(offered, current)
+	if err != nil {
+		return nil, nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	remote, err := phoneRemote(offer)
+	if err != nil {
+		return nil, nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	side, pair, origin := media.LegA, c.pairA, &c.originA
+	if old == c.callee {
+		side, pair, origin = media.LegB, c.pairB, &c.originB
+	}
+	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
+	answer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, codecs, media.AnswerDirection(dir), origin)
+	return answer, func() {
+		if c.relay != nil {
+			c.relay.SetRemote(side, remote.RTP, remote.RTCP)
+		} else {
+			c.movePhone(remote)
+		}
+	}, nil
 }
 
 // currentCodecs are the codecs the call's media uses on the side of

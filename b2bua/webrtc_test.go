@@ -983,7 +983,14 @@ func (b *jsBrowser) reply(inv *sip.Request, code int, tag, sdp string) {
 // browser 1000 call it; it returns the acknowledged 2xx.
 func browserCallToPhone(t *testing.T) (*gateway, *deskPhone, *jsBrowser, *sip.Response) {
 	t.Helper()
-	g := webrtcGateway(t)
+	return browserCallToPhoneWith(t, nil)
+}
+
+// browserCallToPhoneWith is browserCallToPhone with mod applied to the
+// gateway's config.
+func browserCallToPhoneWith(t *testing.T, mod func(*b2bua.Config)) (*gateway, *deskPhone, *jsBrowser, *sip.Response) {
+	t.Helper()
+	g := webrtcGatewayWith(t, mod)
 	bob := newDeskPhone(t, g, "1001")
 	bob.register()
 	alice := newJSBrowser(t, g, "1000")
