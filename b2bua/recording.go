@@ -9,8 +9,8 @@ import (
 )
 
 // RecordingConfig chooses the calls callgate records, both directions into
-// one two-channel WAV file per call (caller left, callee right), named
-// after the call's start and ID. Calls not chosen pay nothing: the tap is
+// one two-channel file per call (caller left, callee right), WAV or Ogg
+// Opus, named after the call's start and ID. Calls not chosen pay nothing: the tap is
 // only attached to recorded calls.
 type RecordingConfig struct {
 	// Dir is where recordings go; empty disables recording.
@@ -26,6 +26,9 @@ type RecordingConfig struct {
 	Header string
 	// SampleRate of the files, 8000 (default) or 16000 Hz.
 	SampleRate int
+	// Format of the files: recording.FormatWAV (the zero value) or
+	// recording.FormatOpus (Ogg Opus, RFC 7845).
+	Format recording.Format
 }
 
 // recordHeader is the header name in effect, "" when disabled.
@@ -72,7 +75,7 @@ func (c *call) startRecording() {
 		return
 	}
 	rec, err := recording.Create(recording.Config{Dir: c.s.cfg.Recording.Dir, CallID: c.id, Start: c.started,
-		SampleRate: c.s.cfg.Recording.SampleRate, Logger: c.log})
+		SampleRate: c.s.cfg.Recording.SampleRate, Format: c.s.cfg.Recording.Format, Logger: c.log})
 	if err != nil {
 		c.log.Warn("call not recorded", "error", err)
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/callgate/callgate/b2bua/admin"
 	"github.com/callgate/callgate/b2bua/cdr"
 	"github.com/callgate/callgate/b2bua/hep"
+	"github.com/callgate/callgate/media/recording"
 )
 
 // recordsConfig is the "records:" section: call detail records.
@@ -43,6 +44,8 @@ type recordingConfig struct {
 	Users      []string `yaml:"users"`
 	Header     string   `yaml:"header"`
 	SampleRate int      `yaml:"sample_rate"`
+	// Format is "wav" (default) or "opus" (Ogg Opus).
+	Format string `yaml:"format"`
 }
 
 // recordingFromFile converts the recording section.
@@ -51,11 +54,15 @@ func recordingFromFile(fc fileConfig) (b2bua.RecordingConfig, error) {
 	if rc.SampleRate != 0 && rc.SampleRate != 8000 && rc.SampleRate != 16000 {
 		return b2bua.RecordingConfig{}, &configError{Key: "recording.sample_rate", Msg: "must be 8000 or 16000"}
 	}
+	format, err := recording.ParseFormat(rc.Format)
+	if err != nil {
+		return b2bua.RecordingConfig{}, &configError{Key: "recording.format", Msg: "must be wav or opus"}
+	}
 	dir := rc.Dir
 	if dir != "" && !filepath.IsAbs(dir) {
 		dir = filepath.Join(fc.DataDir, dir)
 	}
-	return b2bua.RecordingConfig{Dir: dir, All: rc.All, Users: rc.Users, Header: rc.Header, SampleRate: rc.SampleRate}, nil
+	return b2bua.RecordingConfig{Dir: dir, All: rc.All, Users: rc.Users, Header: rc.Header, SampleRate: rc.SampleRate, Format: format}, nil
 }
 
 // captureConfig is the "capture:" section: HEPv3 export to Homer.

@@ -2,7 +2,7 @@ package recording
 
 import "strconv"
 
-// Channel is one direction of the call and one channel of the WAV file.
+// Channel is one direction of the call and one channel of the file.
 type Channel int
 
 // The two channels.

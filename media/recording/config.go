@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/callgate/callgate/media/codec"
 )
 
 // DefaultSampleRate is the output rate when Config.SampleRate is 0:
@@ -28,7 +30,8 @@ const (
 	// writeChunk is the most audio the writer copies out per lock.
 	writeChunk = 500 * time.Millisecond
 	// headerEvery is how much audio is written between updates of the
-	// WAV header's sizes.
+	// WAV header's sizes, and the audio an Ogg page holds: a file cut
+	// short by a crash keeps all but about its last second.
 	headerEvery = time.Second
 	// dupResync is the number of consecutive packets with old timestamps
 	// after which the channel is re-anchored: the sender's timestamps went
@@ -58,6 +61,11 @@ type Config struct {
 	// SampleRate is the output rate in Hz, 8000 or 16000; 0 means
 	// DefaultSampleRate.
 	SampleRate int
+	// Format is the file format: FormatWAV or FormatOpus ("wav", "opus";
+	// "ogg" is taken for "opus", case is ignored). Empty means FormatWAV.
+	// FormatOpus needs a binary built with cgo and libopus; without, Create
+	// fails with ErrInvalidConfig.
+	Format Format
 	// Logger receives the recorder's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -69,6 +77,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SampleRate != 8000 && c.SampleRate != 16000 {
 		return c, fmt.Errorf("%w: sample rate %d Hz (8000 or 16000)", ErrInvalidConfig, c.SampleRate)
+	}
+	f, err := ParseFormat(string(c.Format))
+	if err != nil {
+		return c, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	c.Format = f
+	if f == FormatOpus && !codec.OpusAvailable {
+		return c, fmt.Errorf("%w: %w", ErrInvalidConfig, codec.ErrOpusUnavailable)
 	}
 	if c.Start.IsZero() {
 		c.Start = time.Now()

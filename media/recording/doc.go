@@ -1,6 +1,6 @@
 // Package recording writes a call's audio, both directions, to a
-// two-channel WAV file: the caller's audio on the left channel, the
-// callee's on the right.
+// two-channel file, WAV or Ogg Opus: the caller's audio on the left
+// channel, the callee's on the right.
 //
 // # When it runs
 //
@@ -25,8 +25,21 @@
 //	// Relay goroutine of leg B, for each packet received from the callee:
 //	rec.RTP(recording.Callee, pkt)
 //
-// The file is named <Dir>/<start in UTC as 20060102T150405Z>_<call ID>.wav
-// and holds 16-bit PCM at 8 kHz (or 16 kHz) in the canonical RIFF layout.
+// The file is named <Dir>/<start in UTC as 20060102T150405Z>_<call ID>
+// with the format's extension.
+//
+// # Formats
+//
+// Config.Format chooses the file format. FormatWAV (the default, ".wav")
+// holds 16-bit PCM at 8 kHz (or 16 kHz) in the canonical RIFF layout.
+// FormatOpus (".opus") is an Ogg Opus file (RFC 7845, pages per RFC
+// 3533): one stereo Opus stream, encoded with libopus in 20 ms packets at
+// 40 kbit/s (8 kHz) or 48 kbit/s (16 kHz), with the call ID and start in
+// its comment header (CALL_ID, DATE, CALL_START). libopus takes the
+// audio at the recorder's rate and any Opus decoder plays it at 48 kHz;
+// the pre-skip and the last page's granule position make the decoded
+// audio start and end exactly where the WAV file's would. Encoding takes
+// somewhat more CPU than one direction of a call transcoded to Opus.
 //
 // # Timeline
 //
@@ -49,7 +62,9 @@
 // lock, and never touches the file. A writer goroutine interleaves the
 // channels and writes them out once they are 200 ms older than the newest
 // arrival, so a packet up to 200 ms late is still recorded and audio
-// reaches the disk within about 300 ms. In steady state RTP allocates
-// nothing. The WAV header's sizes are brought up to date every second, so
-// a file cut short by a crash stays readable up to about its last second.
+// reaches the disk within about 300 ms (an Ogg page collects a second of
+// audio first). In steady state neither RTP nor the writer allocates. The
+// WAV header's sizes are brought up to date every second, and an Ogg page
+// is written every second, so a file cut short by a crash stays readable
+// up to about its last second.
 package recording

@@ -3,11 +3,17 @@ package recording
 import "errors"
 
 // Sentinel errors. Errors returned by this package wrap one of them (test
-// with errors.Is) and add detail in the message.
+// with errors.Is), ErrUnknownFormat together with ErrInvalidConfig, and
+// add detail in the message.
 var (
 	// ErrInvalidConfig is returned by Create for a configuration that
 	// cannot work, such as an unsupported sample rate.
 	ErrInvalidConfig = errors.New("recording: invalid configuration")
+
+	// ErrUnknownFormat is returned by ParseFormat, and by Create (along
+	// with ErrInvalidConfig), for a format name other than wav, opus and
+	// ogg.
+	ErrUnknownFormat = errors.New("recording: unknown format")
 
 	// ErrInvalidChannel is returned for a Channel other than Caller and
 	// Callee.

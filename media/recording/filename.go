@@ -35,11 +35,12 @@ func sanitizeCallID(id string) string {
 }
 
 // fileName is the path of the recording, with attempt > 0 adding a
-// "-<n>" suffix to avoid an existing file of the same name.
-func fileName(dir string, start time.Time, callID string, attempt int) string {
+// "-<n>" suffix to avoid an existing file of the same name, and ext
+// (".wav", ".opus") ending it.
+func fileName(dir string, start time.Time, callID string, attempt int, ext string) string {
 	name := start.UTC().Format(fileTimeLayout) + "_" + sanitizeCallID(callID)
 	if attempt > 0 {
 		name += "-" + strconv.Itoa(attempt+1)
 	}
-	return filepath.Join(dir, name+".wav")
+	return filepath.Join(dir, name+ext)
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // fuzzRecorder returns a recorder with decoders for every codec on both
-// channels, writing nowhere.
-func fuzzRecorder(tb testing.TB, rate int) *Recorder {
-	r := newTestRecorder(tb, Config{SampleRate: rate, Logger: quietLogger}, discardSink{})
+// channels, writing format to s.
+func fuzzRecorder(tb testing.TB, rate int, format Format, s sink) *Recorder {
+	r := newTestRecorder(tb, Config{SampleRate: rate, Format: format, Logger: quietLogger}, s)
 	for _, ch := range []Channel{Caller, Callee} {
 		for _, m := range []struct {
 			pt   uint8
@@ -37,10 +37,11 @@ func fuzzRecord(b []byte, ctrl byte, pkt []byte) []byte {
 // FuzzRTP feeds arbitrary packets to both channels at arbitrary arrival
 // times. The input is a sequence of records: a control byte (bit 0 the
 // channel, bit 1 the output rate of the whole run when set in the first
-// record, the byte as int8 the arrival step in milliseconds, backwards
-// too), a length byte and that many bytes of packet. Nothing may panic,
-// Close must succeed and the duration must stay within what the arrival
-// times and timestamps allow.
+// record, bit 2 there an Ogg Opus file instead of WAV, the byte as int8
+// the arrival step in milliseconds, backwards too), a length byte and
+// that many bytes of packet. Nothing may panic, Close must succeed and the
+// duration must stay within what the arrival times and timestamps allow;
+// an Opus file must be valid and decode to that duration.
 func FuzzRTP(f *testing.F) {
 	var seed []byte
 	for i := range 10 {
@@ -51,12 +52,21 @@ func FuzzRTP(f *testing.F) {
 	f.Add(fuzzRecord(nil, 0, rtpPacket(111, 1, 0, 3, []byte{0x48, 0x01, 0x02})))
 	f.Add(fuzzRecord(fuzzRecord(nil, 3, rtpPacket(8, 1, 0xFFFFFFF0, 4, []byte{1, 2, 3})), 0x81, rtpPacket(8, 2, 0x10, 4, []byte{4})))
 	f.Add([]byte{0, 3, 0x80, 0, 0})
+	opusSeed := fuzzRecord(nil, 4, rtpPacket(0, 1, 0, 1, bytes.Repeat([]byte{0x55}, 160)))
+	opusSeed = fuzzRecord(opusSeed, 40, rtpPacket(0, 2, 160, 1, bytes.Repeat([]byte{0x55}, 40)))
+	f.Add(fuzzRecord(opusSeed, 7, rtpPacket(111, 1, 0, 3, []byte{0x48, 0x01, 0x02})))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rate := 8000
 		if len(data) > 0 && data[0]&2 != 0 {
 			rate = 16000
 		}
-		r := fuzzRecorder(t, rate)
+		format := FormatWAV
+		var s sink = discardSink{}
+		m := &memSink{}
+		if len(data) > 0 && data[0]&4 != 0 && codec.OpusAvailable {
+			format, s = FormatOpus, m
+		}
+		r := fuzzRecorder(t, rate, format, s)
 		when := t0
 		var span time.Duration // arrival times covered, forward
 		for len(data) >= 2 {
@@ -77,6 +87,11 @@ func FuzzRTP(f *testing.F) {
 		// latest arrival.
 		if d := r.Duration(); d < 0 || d > span+maxSkew+200*time.Millisecond {
 			t.Fatalf("duration %v for %v of arrivals", d, span)
+		}
+		if format == FormatOpus {
+			if f := parseOpus(t, m.b); f.duration() != r.Duration() {
+				t.Fatalf("Opus file lasts %v, recorder says %v", f.duration(), r.Duration())
+			}
 		}
 	})
 }

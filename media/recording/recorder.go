@@ -15,17 +15,17 @@ import (
 // maxNameAttempts bounds the suffixes tried when the file name is taken.
 const maxNameAttempts = 10
 
-// sink is where the WAV bytes go: the file, or a stand-in in tests.
+// sink is where the file's bytes go: the file, or a stand-in in tests.
 type sink interface {
 	io.Writer
 	io.WriterAt
 	io.Closer
 }
 
-// Recorder records one call to a WAV file. Create it, tell it each
-// channel's payload types with SetCodec, feed it RTP and Close it. RTP for
-// the two channels may run concurrently in two goroutines, and with
-// SetCodec, Duration, Stats and Close.
+// Recorder records one call to a WAV or Ogg Opus file. Create it, tell
+// it each channel's payload types with SetCodec, feed it RTP and Close
+// it. RTP for the two channels may run concurrently in two goroutines,
+// and with SetCodec, Duration, Stats and Close.
 type Recorder struct {
 	log  *slog.Logger
 	path string
@@ -53,20 +53,18 @@ type Recorder struct {
 	done chan struct{} // closed by Close
 	wg   sync.WaitGroup
 
-	// Used by the writer goroutine only, then by Close after it ended.
-	out        []byte
-	dataBytes  int64
-	patchedAt  int64
-	hdr        [4]byte
-	writeErr   error
-	truncated  bool
 	lag, chunk int64 // writeLag and flushEvery in samples
+
+	// Used by the writer goroutine only, then by Close after it ended.
+	file     audioFile
+	pcm      []int16 // interleaved samples of one write
+	writeErr error
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Create creates the recording file and its directory, writes the WAV
+// Create creates the recording file and its directory, writes the file's
 // header and starts the writer goroutine. The file is created with mode
 // 0600; if the name is taken a suffix -2, -3, ... is added.
 func Create(cfg Config) (*Recorder, error) {
@@ -80,7 +78,7 @@ func Create(cfg Config) (*Recorder, error) {
 	var f *os.File
 	var path string
 	for attempt := range maxNameAttempts {
-		path = fileName(cfg.Dir, cfg.Start, cfg.CallID, attempt)
+		path = fileName(cfg.Dir, cfg.Start, cfg.CallID, attempt, cfg.Format.extension())
 		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if !errors.Is(err, fs.ErrExist) {
 			break
@@ -95,7 +93,7 @@ func Create(cfg Config) (*Recorder, error) {
 		_ = os.Remove(path)
 		return nil, err
 	}
-	r.log.Info("recording started", "path", path, "rate", r.rate)
+	r.log.Info("recording started", "path", path, "rate", r.rate, "format", cfg.Format)
 	return r, nil
 }
 
@@ -110,13 +108,19 @@ func newRecorder(cfg Config, path string, s sink) (*Recorder, error) {
 		sink:  s,
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
-		out:   make([]byte, samples(writeChunk, rate)*bytesPerFrame),
+		pcm:   make([]int16, samples(writeChunk, rate)*numChannels),
 		lag:   samples(writeLag, rate),
 		chunk: samples(flushEvery, rate),
 	}
-	if _, err := s.Write(wavHeader(rate, 0)); err != nil {
+	file, err := newAudioFile(cfg, r.log.With("path", path), s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if err := file.begin(); err != nil {
+		file.release()
 		return nil, fmt.Errorf("%w: writing header: %w", ErrFile, err)
 	}
+	r.file = file
 	for i := range r.ch {
 		r.ring[i] = make([]int16, samples(ringLength, rate))
 		r.ch[i] = newChannelState()
@@ -141,10 +145,10 @@ func (r *Recorder) Duration() time.Duration {
 	return time.Duration(n) * time.Second / time.Duration(r.rate)
 }
 
-// Close stops recording: it writes out the buffered audio, sets the WAV
-// sizes, closes the file and releases the decoders. It returns the first
-// error met writing the file. It is idempotent and does nothing on a nil
-// Recorder.
+// Close stops recording: it writes out the buffered audio, completes the
+// file (the WAV sizes; the last Ogg page), closes it and releases the
+// decoders and the encoder. It returns the first error met writing the
+// file. It is idempotent and does nothing on a nil Recorder.
 func (r *Recorder) Close() error {
 	if r == nil {
 		return nil
@@ -157,8 +161,9 @@ func (r *Recorder) Close() error {
 		r.wg.Wait()
 		err := r.writeErr
 		if err == nil {
-			err = patchSizes(r.sink, &r.hdr, uint32(r.dataBytes))
+			err = r.file.finish()
 		}
+		r.file.release()
 		if cerr := r.sink.Close(); err == nil {
 			err = cerr
 		}
@@ -168,7 +173,7 @@ func (r *Recorder) Close() error {
 		r.closeErr = err
 		r.mu.Lock()
 		r.closed = true
-		r.fileFrames = r.dataBytes / bytesPerFrame
+		r.fileFrames = r.file.frames()
 		r.mu.Unlock()
 		if err != nil {
 			r.log.Error("recording closed with an error", "path", r.path, "duration", r.Duration(), "error", err)

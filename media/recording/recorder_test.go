@@ -138,7 +138,7 @@ func TestFileName(t *testing.T) {
 		{"é", "20060102T220405Z___.wav"},
 		{strings.Repeat("x", 200), "20060102T220405Z_" + strings.Repeat("x", 80) + ".wav"},
 	} {
-		got := fileName("/d", start, c.id, 0)
+		got := fileName("/d", start, c.id, 0, ".wav")
 		if got != filepath.Join("/d", c.want) {
 			t.Errorf("%q: %q, want %q", c.id, got, c.want)
 		}
@@ -146,8 +146,11 @@ func TestFileName(t *testing.T) {
 			t.Errorf("%q leaves the directory: %q", c.id, got)
 		}
 	}
-	if got := fileName("/d", start, "x", 1); got != "/d/20060102T220405Z_x-2.wav" {
+	if got := fileName("/d", start, "x", 1, ".wav"); got != "/d/20060102T220405Z_x-2.wav" {
 		t.Errorf("second attempt %q", got)
+	}
+	if got := fileName("/d", start, "x", 0, FormatOpus.extension()); got != "/d/20060102T220405Z_x.opus" {
+		t.Errorf("Opus %q", got)
 	}
 }
 

@@ -35,8 +35,16 @@ func (m *memSink) Close() error { return nil }
 // memory and returns the file after Close.
 func record(t *testing.T, rate int, fn func(r *Recorder)) (wavFile, *Recorder) {
 	t.Helper()
+	b, r := recordBytes(t, Config{SampleRate: rate, Logger: quietLogger}, fn)
+	return parseWAV(t, b), r
+}
+
+// recordBytes runs fn on a PCMU caller / PCMA callee recorder made with
+// cfg, writing to memory, and returns the file's bytes after Close.
+func recordBytes(t *testing.T, cfg Config, fn func(r *Recorder)) ([]byte, *Recorder) {
+	t.Helper()
 	m := &memSink{}
-	r := newTestRecorder(t, Config{SampleRate: rate, Logger: quietLogger}, m)
+	r := newTestRecorder(t, cfg, m)
 	if err := r.SetCodec(Caller, 0, "PCMU", 8000); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +55,7 @@ func record(t *testing.T, rate int, fn func(r *Recorder)) (wavFile, *Recorder) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return parseWAV(t, bytes.Clone(m.b)), r
+	return bytes.Clone(m.b), r
 }
 
 // at is the arrival time of packet i of a stream starting at t0.

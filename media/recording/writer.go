@@ -1,10 +1,5 @@
 package recording
 
-import (
-	"encoding/binary"
-	"fmt"
-)
-
 // run is the writer goroutine: woken by RTP when enough audio is due, it
 // moves audio from the rings to the file; on Close it writes out the rest.
 func (r *Recorder) run() {
@@ -46,52 +41,36 @@ func (r *Recorder) flush(final bool) {
 			r.mu.Unlock()
 			return
 		}
-		n := min(target-w, int64(len(r.out)/bytesPerFrame))
+		n := min(target-w, int64(len(r.pcm)/numChannels))
 		r.interleaveLocked(w, n)
 		r.written.Store(w + n)
 		r.mu.Unlock()
-		r.write(r.out[:n*bytesPerFrame])
+		r.write(r.pcm[:n*numChannels])
 	}
 }
 
 // interleaveLocked copies n frames from position w of the rings into
-// r.out as little-endian stereo samples and clears them in the rings, so
+// r.pcm as interleaved stereo samples and clears them in the rings, so
 // the slots are silent when reused. r.mu is held.
 func (r *Recorder) interleaveLocked(w, n int64) {
 	size := int64(len(r.ring[0]))
 	left, right := r.ring[Caller], r.ring[Callee]
-	out := r.out
+	out := r.pcm[:2*n]
 	for i := range n {
 		k := (w + i) % size
-		binary.LittleEndian.PutUint16(out[bytesPerFrame*i:], uint16(left[k]))
-		binary.LittleEndian.PutUint16(out[bytesPerFrame*i+2:], uint16(right[k]))
+		out[2*i], out[2*i+1] = left[k], right[k]
 		left[k], right[k] = 0, 0
 	}
 }
 
-// write appends b to the data chunk and keeps the header's sizes current.
-// After an error, or once the file is full, it drops the audio.
-func (r *Recorder) write(b []byte) {
-	if r.writeErr != nil || r.truncated {
+// write hands interleaved samples to the file's encoder. After an error
+// it drops the audio: the rest of the call is not recorded.
+func (r *Recorder) write(pcm []int16) {
+	if r.writeErr != nil {
 		return
 	}
-	if room := maxDataBytes - r.dataBytes; int64(len(b)) > room {
-		b = b[:room]
-		r.truncated = true
-		r.log.Warn("recording reached the WAV size limit; the rest of the call is not recorded", "path", r.path)
-	}
-	if _, err := r.sink.Write(b); err != nil {
-		r.writeErr = fmt.Errorf("writing audio: %w", err)
+	if err := r.file.write(pcm); err != nil {
+		r.writeErr = err
 		r.log.Error("recording write failed; the rest of the call is not recorded", "path", r.path, "error", err)
-		return
-	}
-	r.dataBytes += int64(len(b))
-	if r.dataBytes-r.patchedAt >= samples(headerEvery, r.rate)*bytesPerFrame {
-		if err := patchSizes(r.sink, &r.hdr, uint32(r.dataBytes)); err != nil {
-			r.writeErr = fmt.Errorf("updating header: %w", err)
-			r.log.Error("recording header update failed", "path", r.path, "error", err)
-			return
-		}
-		r.patchedAt = r.dataBytes
 	}
 }
