@@ -26,6 +26,10 @@ type TranscoderConfig struct {
 	// Encoder tunes the output encoder (Opus bitrate, FEC, loss hint). Its
 	// SampleRate is chosen by the Transcoder.
 	Encoder EncoderConfig
+	// ComfortNoisePT is the payload type of the input's comfort noise
+	// (RFC 3389); 0 means the static 13 (RFC 3551). Its packets set the
+	// level of the noise played until speech resumes.
+	ComfortNoisePT uint8
 	// OpusAt48k makes libopus decode and encode at 48 kHz, with this
 	// package's resampler converting to and from the other leg's rate. By
 	// default libopus works at the other leg's rate (8 or 16 kHz) itself,
@@ -46,7 +50,8 @@ type TranscoderStats struct {
 	Recovered    uint64      // lost frames rebuilt from FEC
 	Sent         uint64      // packets written by Tick
 	BadPackets   uint64      // pushed bytes that were not RTP
-	OtherPT      uint64      // packets with a payload type other than the input's
+	OtherPT      uint64      // packets with a payload type other than the input's or comfort noise
+	ComfortNoise uint64      // comfort noise packets taken (RFC 3389)
 	SSRCChanges  uint64      // times the input SSRC changed (the jitter buffer restarts)
 }
 
@@ -86,10 +91,12 @@ type Transcoder struct {
 	frameIn  int // samples of 20 ms at the input rate
 	frameOut int // samples of 20 ms at the output rate
 
-	sending bool      // the first packet went out
-	waited  int       // samples concealed while waiting for the packet due
-	ssrc    uint32    // output SSRC, fixed at construction
-	hdr     RTPHeader // header of the next output packet
+	cnPT    uint8        // payload type of comfort noise
+	cn      comfortNoise // noise played after a CN packet, until speech
+	sending bool         // the first packet went out
+	waited  int          // samples concealed while waiting for the packet due
+	ssrc    uint32       // output SSRC, fixed at construction
+	hdr     RTPHeader    // header of the next output packet
 	stats   TranscoderStats
 }
 
@@ -120,6 +127,10 @@ func NewTranscoder(in, out Format, cfg TranscoderConfig) (*Transcoder, error) {
 		inRate:   inRate,
 		frameIn:  inRate / framesPerSecond,
 		frameOut: outRate / framesPerSecond,
+		cnPT:     cfg.ComfortNoisePT,
+	}
+	if t.cnPT == 0 {
+		t.cnPT = StaticComfortNoisePT
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -202,8 +213,9 @@ func (t *Transcoder) ReserveHeader(payloadType uint8) RTPHeader {
 	return h
 }
 
-// Push takes one RTP packet as read from the socket. Packets of another
-// payload type (telephone-event, comfort noise) are counted and ignored;
+// Push takes one RTP packet as read from the socket. Comfort noise
+// packets set the noise played until speech resumes; packets of another
+// payload type (telephone-event) are counted and ignored;
 // bytes that are not RTP return an error wrapping ErrBadRTP. The packet is
 // copied; buf may be reused at once.
 func (t *Transcoder) Push(pkt []byte) error {
@@ -225,6 +237,13 @@ func (t *Transcoder) PushPayload(h RTPHeader, payload []byte) error {
 	defer t.mu.Unlock()
 	if t.closed {
 		return ErrClosed
+	}
+	if h.PayloadType == t.cnPT && h.PayloadType != t.in.PayloadType {
+		// RFC 3389 §4: the sender stopped sending speech; its silence is
+		// filled with noise at the level it gave.
+		t.stats.ComfortNoise++
+		t.cn.setLevel(payload)
+		return nil
 	}
 	if h.PayloadType != t.in.PayloadType {
 		t.stats.OtherPT++
@@ -300,6 +319,7 @@ func (t *Transcoder) pull() (int, bool) {
 		}
 	case Play:
 		t.waited = 0
+		t.cn.active = false // speech again
 		n, err := t.dec.Decode(pkt.Payload, t.decBuf)
 		if err == nil {
 			t.stats.Decoded++
@@ -338,9 +358,14 @@ func (t *Transcoder) pull() (int, bool) {
 	return n, true
 }
 
-// conceal writes want samples of concealment to decBuf; silence where
-// the decoder has none, so playout always moves on.
+// conceal writes want samples of concealment to decBuf: comfort noise
+// after a CN packet, else the decoder's concealment, and silence where the
+// decoder has none, so playout always moves on.
 func (t *Transcoder) conceal(want int) int {
+	if t.cn.active {
+		t.cn.fill(t.decBuf[:want])
+		return want
+	}
 	t.stats.Concealed++
 	n := 0
 	for n < want {
