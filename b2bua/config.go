@@ -168,6 +168,10 @@ type WebRTCConfig struct {
 	BindIP netip.Addr
 	// FullICE runs full ICE (RFC 8445) instead of ICE-lite.
 	FullICE bool
+	// PionSRTP keeps every browser leg's SRTP in pion instead of
+	// callgate's own inline SRTP path (browserleg.Config.DisableFastPath),
+	// which is the default and costs about a third less CPU.
+	PionSRTP bool
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).

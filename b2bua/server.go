@@ -159,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		UDPConn: cfg.WebRTC.UDPConn, PublicIP: cfg.WebRTC.PublicIP, CertFile: cfg.WebRTC.CertFile, Logger: cfg.Logger,
 		ICEFailedTimeout: cfg.WebRTC.ICEFailedTimeout, ICEDisconnectedTimeout: min(cfg.WebRTC.ICEFailedTimeout, 5*time.Second),
 		PortMin: cfg.WebRTC.PortMin, PortMax: cfg.WebRTC.PortMax, BindIP: cfg.WebRTC.BindIP, FullICE: cfg.WebRTC.FullICE,
+		DisableFastPath: cfg.WebRTC.PionSRTP,
 	})
 	if err != nil {
 		_ = ua.Close()

@@ -1051,3 +1051,12 @@ func TestBrowserCallWithPortPerLegAndFullICE(t *testing.T) {
 	phoneToneToBrowser(t, bob, alice, sdpTarget(t, inv.Body()), 0x7777)
 	alice.bye(res)
 }
+
+// TestBrowserCallOnPionSRTP: with webrtc.pion_srtp the legs keep pion's
+// own SRTP path, and audio flows both ways as on the default inline path.
+func TestBrowserCallOnPionSRTP(t *testing.T) {
+	_, bob, alice, res, inv := answeredBrowserToPhone(t, func(c *b2bua.Config) { c.WebRTC.PionSRTP = true })
+	browserToneToPhone(t, alice, bob)
+	phoneToneToBrowser(t, bob, alice, sdpTarget(t, inv.Body()), 0x8008)
+	alice.bye(res)
+}

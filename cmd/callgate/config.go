@@ -123,6 +123,8 @@ type webrtcConfig struct {
 	PortMax int `yaml:"port_max"`
 	// FullICE runs full ICE instead of ICE-lite.
 	FullICE bool `yaml:"full_ice"`
+	// PionSRTP leaves SRTP to pion instead of callgate's inline path.
+	PionSRTP bool `yaml:"pion_srtp"`
 }
 
 type logConfig struct {

@@ -261,6 +261,7 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 	// the same fingerprint after a restart.
 	cfg.WebRTC.CertFile = filepath.Join(fc.DataDir, "dtls-cert.pem")
 	cfg.WebRTC.FullICE = fc.WebRTC.FullICE
+	cfg.WebRTC.PionSRTP = fc.WebRTC.PionSRTP
 	for _, a := range fc.Auth.Algorithms {
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))
 	}

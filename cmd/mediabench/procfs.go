@@ -149,6 +149,25 @@ func cpuModel() string {
 	return parseCPUModel(string(raw))
 }
 
+// loadAverage returns the 1, 5 and 15 minute load averages of
+// /proc/loadavg (proc(5)), "unknown" when it cannot be read.
+func loadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return parseLoadAvg(string(raw))
+}
+
+// parseLoadAvg returns the first three fields of /proc/loadavg's text.
+func parseLoadAvg(s string) string {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // parseUDPDrops returns the drops column of the /proc/net/udp row bound to
 // 127.0.0.1:port (addresses are hex, the IPv4 one in host byte order).
 func parseUDPDrops(table string, port uint16) (int64, error) {

@@ -91,3 +91,18 @@ func TestParseUDPDrops(t *testing.T) {
 		t.Fatalf("wildcard socket matched: %v", err)
 	}
 }
+
+func TestParseLoadAvg(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.52 1.04 2.10 3/412 12345\n": "0.52 1.04 2.10",
+		"0.5":                          "unknown",
+		"":                             "unknown",
+	} {
+		if got := parseLoadAvg(in); got != want {
+			t.Errorf("parseLoadAvg(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := loadAverage(); got == "unknown" {
+		t.Error("no load average on this Linux machine")
+	}
+}

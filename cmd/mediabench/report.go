@@ -91,7 +91,8 @@ func printTable(w io.Writer, rs []stepResult, transcoded bool) {
 		}
 		fmt.Fprintln(w, "calls = calls up (of asked); latencies in ms; added_p99 = p99 through callgate minus the loopback baseline's p99, b2p/p2b")
 	}
-	fmt.Fprintf(w, "machine: %d CPUs, %s, %s %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "machine: %d CPUs, %s, %s %s/%s, load average %s (this program and callgate included)\n",
+		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
 }
 
 // keptUpLossPct is the loss beyond which a transcoded step's CPU figures

@@ -12,9 +12,15 @@ import (
 // benchLeg is a connected leg whose browser then went silent: its socket
 // is closed so nothing is received (the browser side allocates nothing in
 // the measurement) while our side keeps sending into the void.
-func benchLeg(b *testing.B) *Leg {
+// With the fast path on (the default), the leg is on it before this
+// returns.
+func benchLeg(b *testing.B, cfg ...Config) *Leg {
 	b.Helper()
-	e := newTestEngine(b, Config{ICEDisconnectedTimeout: time.Minute, ICEFailedTimeout: time.Minute})
+	c := Config{ICEDisconnectedTimeout: time.Minute, ICEFailedTimeout: time.Minute}
+	if len(cfg) > 0 {
+		c.DisableFastPath = cfg[0].DisableFastPath
+	}
+	e := newTestEngine(b, c)
 	br := newTestBrowser(b)
 	leg, answer, err := e.Answer(testCtx(b), br.offer("", nil), pcmu, &dtmf8k)
 	if err != nil {
@@ -23,14 +29,26 @@ func benchLeg(b *testing.B) *Leg {
 	b.Cleanup(func() { leg.Close() })
 	br.applyAnswer(answer)
 	br.waitConnected(leg)
+	if !c.DisableFastPath {
+		waitFor(b, "the SRTP fast path", 5*time.Second, func() bool { _, ok := leg.fastCounters(); return ok })
+	}
 	br.sock.Close()
 	return leg
 }
 
-// BenchmarkWriteRTP: one 160-byte G.711 packet through WriteRTP (header
-// parse, continuity, SR interceptor, SRTP, UDP send).
+// BenchmarkWriteRTP: one 160-byte G.711 packet through WriteRTP on the
+// fast path (header parse, continuity, SRTP, UDP send).
 func BenchmarkWriteRTP(b *testing.B) {
-	leg := benchLeg(b)
+	benchWriteRTP(b, benchLeg(b))
+}
+
+// BenchmarkWriteRTPPion: the same through pion (SR interceptor, pion's
+// SRTP session, ICE conn, UDP mux).
+func BenchmarkWriteRTPPion(b *testing.B) {
+	benchWriteRTP(b, benchLeg(b, Config{DisableFastPath: true}))
+}
+
+func benchWriteRTP(b *testing.B, leg *Leg) {
 	pkt := rtpPacket(0, 0, 0, 1234, tone(phoneFreq, 0, 160))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))

@@ -211,8 +211,8 @@ type bridgeMaps struct {
 // the browser; RTP from the browser goes to the phone's latched or
 // signalled address on one SSRC of the bridge's own, with sequence numbers
 // and timestamps kept continuous. Payload types are mapped between the two
-// sides. RTCP is terminated on each leg (pion's report interceptors serve
-// the browser): the bridge keeps reception statistics of the phone's
+// sides. RTCP is terminated on each leg (the leg serves the browser): the
+// bridge keeps reception statistics of the phone's
 // stream, reads the phone's RTCP and sends it SR/RR, SDES and, when it
 // stops, BYE from pair.RTCP (none when pair.RTCP is nil). Forwarding
 // allocates nothing per packet.

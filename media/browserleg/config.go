@@ -60,6 +60,14 @@ type Config struct {
 	// in-memory certificate.
 	CertFile string
 
+	// DisableFastPath keeps every leg's SRTP in pion. By default, once a
+	// leg's DTLS association is up, its SRTP and SRTCP bypass pion: they
+	// are decrypted and handed over in the goroutine that reads the
+	// socket, and encrypted and sent by WriteRTP itself, which costs far
+	// less CPU per call. A leg whose keys cannot be derived stays on
+	// pion's path either way.
+	DisableFastPath bool
+
 	// ICEDisconnectedTimeout: 0 means DefaultICEDisconnectedTimeout.
 	ICEDisconnectedTimeout time.Duration
 	// ICEFailedTimeout: 0 means DefaultICEFailedTimeout.

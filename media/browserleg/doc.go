@@ -29,9 +29,26 @@
 // Leg.WriteRTP sends plain RTP to the browser, rewriting the SSRC to the
 // one signalled for the leg and keeping sequence numbers and timestamps
 // continuous when the source changes; Leg.SetSink receives the decrypted
-// RTP the browser sends. RTCP is terminated per leg: pion's report
-// interceptors send SR/RR to the browser. Neither path allocates per
-// packet.
+// RTP the browser sends. RTCP is terminated per leg: the leg sends SR/RR
+// to the browser and reads the browser's reports (Leg.Quality). Neither
+// path allocates per packet.
+//
+// # SRTP fast path
+//
+// pion carries a leg's ICE and DTLS, and its SRTP until the DTLS
+// association is up. Then, unless Config.DisableFastPath is set, SRTP and
+// SRTCP bypass pion: the socket under the ICE mux decrypts the browser's
+// packets in the goroutine that reads it and calls the leg's sink
+// directly, and WriteRTP encrypts and sends on the socket itself, on the
+// SSRC pion signalled, continuing pion's rollover counter and SRTCP index.
+// pion exports no SRTP keys, so the leg derives them as DTLS-SRTP defines
+// them (RFC 5764 §4.2, RFC 5705): the master secret from the DTLS key log
+// pion writes for the leg (kept in memory, never logged), the hello
+// randoms, cipher suite and SRTP profile from the handshake as it crossed
+// the socket. STUN and DTLS still reach pion (ICE consent, close_notify).
+// A leg whose keys cannot be derived, or whose browser's packets fail to
+// authenticate, stays on or goes back to pion's path, with a log line
+// saying why.
 //
 // # Bridge
 //

@@ -2,6 +2,7 @@ package browserleg
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -28,6 +29,8 @@ type Engine struct {
 	cfg         Config
 	log         *slog.Logger
 	mux         ice.UDPMux
+	media       *mediaConn    // the shared socket wrapped for the fast path; nil: off
+	browserRTCP time.Duration // the fast path's report interval toward browsers
 	settings    webrtc.SettingEngine
 	cert        webrtc.Certificate
 	fingerprint string
@@ -48,7 +51,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, legs: make(map[*Leg]struct{})}
+	e := &Engine{cfg: cfg, log: cfg.Logger, legs: make(map[*Leg]struct{}), browserRTCP: browserRTCPInterval}
 
 	cert, generated, err := loadCertificate(cfg.CertFile, time.Now())
 	if err != nil {
@@ -108,13 +111,28 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
 	if conn != nil {
-		e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)
+		e.mux = webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), e.fastConn(conn))
 		se.SetICEUDPMux(e.mux)
 	}
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	e.settings = se
 	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)
 	return e, nil
+}
+
+// fastConn wraps the shared socket for the SRTP fast path (fastconn.go)
+// unless the fast path is off or the socket is not a UDP socket.
+func (e *Engine) fastConn(conn net.PacketConn) net.PacketConn {
+	if e.cfg.DisableFastPath {
+		return conn
+	}
+	uc, ok := conn.(*net.UDPConn)
+	if !ok {
+		e.log.Debug("browserleg: SRTP fast path off", "reason", fmt.Sprintf("socket is a %T, not a *net.UDPConn", conn))
+		return conn
+	}
+	e.media = newMediaConn(uc)
+	return e.media
 }
 
 // Fingerprint returns the certificate fingerprint as it appears in SDP,
@@ -176,7 +194,7 @@ func (e *Engine) forget(l *Leg) {
 // that knows only codecs, and only the RTCP report interceptors (RFC 3550
 // §6.4 sender and receiver reports; audio needs no NACK, TWCC or
 // simulcast).
-func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ice.UDPMux, watch interceptor.Factory) (*webrtc.API, error) {
+func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ice.UDPMux, watch interceptor.Factory, keys io.Writer) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	for _, c := range codecs {
 		if err := me.RegisterCodec(pionCodec(c), webrtc.RTPCodecTypeAudio); err != nil {
@@ -195,6 +213,10 @@ func (e *Engine) newAPI(codecs []media.Codec, logs logging.LoggerFactory, mux ic
 	se.LoggerFactory = logs
 	if mux != nil {
 		se.SetICEUDPMux(mux)
+	}
+	if keys != nil {
+		// The leg's master secret, for the SRTP fast path (keylog.go).
+		se.SetDTLSKeyLogWriter(keys)
 	}
 	return webrtc.NewAPI(
 		webrtc.WithSettingEngine(se),

@@ -64,3 +64,15 @@ var (
 	// ErrDigitBusy means too many digits are waiting to be played.
 	ErrDigitBusy = errors.New("browserleg: too many digits waiting")
 )
+
+// Internal sentinels of the SRTP fast path (fastpath.go); they name why a
+// leg stayed on pion's path in Debug logs and never reach callers.
+var (
+	// errDTLSHello: a DTLS ClientHello or ServerHello could not be read.
+	errDTLSHello = errors.New("browserleg: unreadable DTLS hello")
+	// errKeyLog: a key log line that is not "CLIENT_RANDOM <random>
+	// <master secret>".
+	errKeyLog = errors.New("browserleg: bad DTLS key log line")
+	// errNoFastPath: the fast path cannot take a leg over.
+	errNoFastPath = errors.New("browserleg: no SRTP fast path")
+)

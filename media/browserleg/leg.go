@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -42,9 +43,18 @@ type Leg struct {
 	sendOK   atomic.Bool
 	dtlsUp   atomic.Bool // the DTLS handshake completed once
 
-	wmu  sync.Mutex // guards hdr and cont (the WriteRTP path)
+	wmu  sync.Mutex // guards hdr, cont, roc, sent and fast (the WriteRTP path)
 	hdr  rtp.Header
 	cont continuity
+	roc  rocTrack  // the SRTP rollover counter of what we send
+	sent sendStats // what we sent, for the fast path's sender reports
+
+	// SRTP fast path (fastpath.go): media is the socket under the leg's
+	// ICE mux (nil: the fast path is off), keys the DTLS key log pion
+	// writes for the leg, fast the fast-path state once it owns the leg.
+	media *mediaConn
+	keys  *keyLog
+	fast  *fastLeg
 
 	sink atomic.Pointer[func([]byte)]
 
@@ -80,13 +90,21 @@ func (e *Engine) newLeg(codecs []media.Codec) (*Leg, error) {
 	}
 	main, _, _ := mainCodec(codecs)
 	l.cont.clock = main.Clock
-	mux, err := e.legMux(l)
+	mux, media, err := e.legMux(l)
 	if err != nil {
 		return nil, err
 	}
 	l.mux = mux
+	if mux == nil {
+		media = e.media
+	}
+	var keys io.Writer
+	if media != nil {
+		l.media, l.keys = media, &keyLog{}
+		keys = l.keys
+	}
 	l.reports = &rtcpWatch{clock: main.Clock}
-	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone}, mux, l.reports)
+	api, err := e.newAPI(codecs, pionLogs{log: l.log, quiet: l.isDone}, mux, l.reports, keys)
 	if err != nil {
 		l.closeMux()
 		return nil, err
@@ -149,12 +167,14 @@ func (l *Leg) watch() {
 		switch s {
 		case webrtc.DTLSTransportStateConnected:
 			l.dtlsUp.Store(true)
+			l.spawn(l.startFast)
 		case webrtc.DTLSTransportStateFailed:
 			l.finish(ErrDTLSFailed)
 		case webrtc.DTLSTransportStateClosed:
 			l.finish(l.closedReason())
 		}
 	})
+	l.tr.Sender().Transport().ICETransport().OnSelectedCandidatePairChange(l.peerChanged)
 	l.pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		l.spawn(func() { l.readRTP(t) })
 		l.spawn(func() { l.drainReceiverRTCP(r) })
@@ -217,7 +237,9 @@ func (l *Leg) Codecs() []media.Codec {
 // SetSink sets the function called with every RTP packet received from the
 // browser (decrypted, header and payload). pkt is valid only during the
 // call; the sink may modify it in place. nil removes the sink. The sink
-// runs on the leg's reader goroutine: it must not block nor call Close.
+// runs on a reader goroutine of the leg or, once the SRTP fast path owns
+// the leg, on the one goroutine that reads the socket shared by all legs:
+// it must not block nor call Close.
 func (l *Leg) SetSink(sink func(pkt []byte)) {
 	if sink == nil {
 		l.sink.Store(nil)
@@ -273,10 +295,12 @@ func (l *Leg) teardown() {
 	l.mu.Lock()
 	l.closing = true
 	l.mu.Unlock()
+	l.stopFast()
 	if err := l.pc.Close(); err != nil {
 		l.log.Debug("browserleg: close peer connection", "err", err)
 	}
 	l.wg.Wait()
+	l.stopFast() // in case startFast was running
 	l.closeMux()
 	l.e.forget(l)
 	close(l.torn)

@@ -18,14 +18,20 @@ type phoneSender struct {
 
 	mu   sync.Mutex
 	cont continuity
+	sendStats
+}
 
+// sendStats is the sender side of an RTP stream for our sender reports:
+// counts, the last timestamp and when it left. The caller serialises
+// access.
+type sendStats struct {
 	// RFC 3550 §6.4.1 sender info: counts since the stream started,
 	// modulo 2^32 on the wire.
 	packets uint64
 	octets  uint64
 	lastTS  uint32 // timestamp of the last packet sent
 	lastAt  int64  // its monotonic send time in nanoseconds
-	clock   uint32 // RTP clock rate of the phone's stream
+	clock   uint32 // RTP clock rate of the stream
 
 	// Packets sent at the last and the previous report (RFC 3550 §6.4).
 	reported [2]uint64
@@ -74,22 +80,35 @@ func (s *phoneSender) stamp(pkt []byte, clock uint32, now int64) {
 	}
 }
 
-// sent counts stamped packet pkt as sent at now. Caller holds mu.
-func (s *phoneSender) sent(pkt []byte, clock uint32, now int64) {
+// sent counts stamped packet pkt as sent at now. Caller holds mu, or
+// serialises otherwise.
+func (s *sendStats) sent(pkt []byte, clock uint32, now int64) {
+	s.add(payloadOctets(pkt), binary.BigEndian.Uint32(pkt[4:8]), clock, now)
+}
+
+// add counts a packet of octets payload octets and timestamp ts sent at
+// monotonic time now.
+func (s *sendStats) add(octets int, ts uint32, clock uint32, now int64) {
 	s.packets++
-	s.octets += uint64(payloadOctets(pkt))
-	s.lastTS = binary.BigEndian.Uint32(pkt[4:8])
+	s.octets += uint64(octets)
+	s.lastTS = ts
 	s.lastAt = now
 	s.clock = clock
 }
 
 // report returns the sender info for a report at monotonic time now and
-// whether it should be an SR: RFC 3550 §6.4, a participant that sent RTP
-// since the report before the last one sends an SR, otherwise an RR. It
-// starts a new report interval.
+// whether it should be an SR (sendStats.info).
 func (s *phoneSender) report(now int64) (senderInfo, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.info(now)
+}
+
+// info returns the sender info for a report at monotonic time now and
+// whether it should be an SR: RFC 3550 §6.4, a participant that sent RTP
+// since the report before the last one sends an SR, otherwise an RR. It
+// starts a new report interval.
+func (s *sendStats) info(now int64) (senderInfo, bool) {
 	weSent := s.packets > s.reported[1]
 	s.reported[1], s.reported[0] = s.reported[0], s.packets
 	if !weSent {

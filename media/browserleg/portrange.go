@@ -36,18 +36,24 @@ func (e *Engine) sharedConn() (net.PacketConn, error) {
 }
 
 // legMux gives a leg its own socket from the port range, behind a mux of
-// its own so the leg works exactly as in shared-socket mode. It returns nil
-// when the legs share the engine's socket.
-func (e *Engine) legMux(l *Leg) (ice.UDPMux, error) {
+// its own so the leg works exactly as in shared-socket mode, the SRTP fast
+// path included (media is the wrapped socket, nil when the fast path is
+// off). It returns a nil mux when the legs share the engine's socket.
+func (e *Engine) legMux(l *Leg) (mux ice.UDPMux, media *mediaConn, err error) {
 	if !e.cfg.portRange() {
-		return nil, nil
+		return nil, nil, nil
 	}
 	conn, err := e.listenInRange()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l.log.Debug("browserleg: own port", "addr", conn.LocalAddr())
-	return webrtc.NewICEUDPMux(pionLogs{log: l.log}.NewLogger("udpmux"), conn), nil
+	var pc net.PacketConn = conn
+	if !e.cfg.DisableFastPath {
+		media = newMediaConn(conn)
+		pc = media
+	}
+	return webrtc.NewICEUDPMux(pionLogs{log: l.log}.NewLogger("udpmux"), pc), media, nil
 }
 
 // listenInRange binds a UDP socket on a free port of the range, starting

@@ -24,7 +24,9 @@ func monoNow() int64 { return int64(time.Since(epoch)) }
 // stream. Header extensions are dropped (their ids were never negotiated
 // with the browser, RFC 8285 §6) and padding is removed. Packets are
 // dropped silently (nil error) until DTLS is up and while the negotiated
-// direction does not let us send (RFC 3264 §5.1). It allocates nothing.
+// direction does not let us send (RFC 3264 §5.1). Once the SRTP fast path
+// owns the leg, the packet is encrypted and sent here, without pion. It
+// allocates nothing.
 func (l *Leg) WriteRTP(pkt []byte) error {
 	if l.isDone() {
 		return ErrClosed
@@ -56,14 +58,22 @@ func (l *Leg) WriteRTP(pkt []byte) error {
 		payload = payload[:len(payload)-int(payload[len(payload)-1])]
 		h.Padding, h.PaddingSize = false, 0
 	}
-	seq, ts, marker := l.cont.next(h.SSRC, h.SequenceNumber, h.Timestamp, monoNow())
+	now := monoNow()
+	seq, ts, marker := l.cont.next(h.SSRC, h.SequenceNumber, h.Timestamp, now)
 	h.SequenceNumber, h.Timestamp = seq, ts
 	h.Marker = h.Marker || marker
 	h.SSRC = b.ssrc
 	h.Extension = false
-	if _, err := b.w.WriteRTP(h, payload); err != nil {
+	l.roc.note(b.ssrc, seq)
+	if f := l.fast; f != nil {
+		err = f.send(h, payload)
+	} else {
+		_, err = b.w.WriteRTP(h, payload)
+	}
+	if err != nil {
 		return fmt.Errorf("browserleg: write RTP: %w", err)
 	}
+	l.sent.add(len(payload), ts, l.cont.clock, now)
 	return nil
 }
 
