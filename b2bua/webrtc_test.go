@@ -913,9 +913,22 @@ func TestBrowserICEFailureEndsCall(t *testing.T) {
 // less than 1% loss.
 func phoneToneToBrowser(t *testing.T, phone *deskPhone, b *jsBrowser, dst *net.UDPAddr, ssrc uint32) {
 	t.Helper()
+	// Until callgate's sender toward the browser is up (it starts once
+	// its own DTLS is done, a moment after the browser reports
+	// connected), packets have nowhere to go; the loss is measured from
+	// the first packet that arrives.
+	seq := 0
+	first, _ := b.receivedAudio()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); seq++ {
+		_, _ = phone.rtp.WriteToUDP(rtpPacket(uint16(seq), ssrc, ulawTone(1000, 160, seq*160)), dst)
+		time.Sleep(10 * time.Millisecond)
+		if n, _ := b.receivedAudio(); n > first {
+			break
+		}
+	}
 	before, _ := b.receivedAudio()
-	for i := 0; i < 100; i++ {
-		_, _ = phone.rtp.WriteToUDP(rtpPacket(uint16(i), ssrc, ulawTone(1000, 160, i*160)), dst)
+	for i := 0; i < 100; i, seq = i+1, seq+1 {
+		_, _ = phone.rtp.WriteToUDP(rtpPacket(uint16(seq), ssrc, ulawTone(1000, 160, seq*160)), dst)
 		time.Sleep(5 * time.Millisecond)
 	}
 	eventually(t, 3*time.Second, "browser to receive the phone's audio", func() bool {
