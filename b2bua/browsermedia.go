@@ -69,7 +69,7 @@ func (c *call) browserAnswer(phoneSDP []byte) ([]byte, error) {
 	// Opus when the bridge transcodes.
 	bAudio, bDTMF := matchBrowserPT(c.sipCodecs, audio, dtmf)
 	if c.browserOpus != nil {
-		bAudio, bDTMF = *c.browserOpus, c.browserOpusDTMF
+		bAudio, bDTMF = opusToward(*c.browserOpus, audio), c.browserOpusDTMF
 	}
 	leg, answer, err := c.s.webrtc.Answer(c.ctx, string(c.invite.Body()), bAudio, bDTMF)
 	if err != nil {
@@ -114,7 +114,7 @@ func (c *call) browserCalleeOffer(f *fork) ([]byte, error) {
 	codecs = append(codecs, passthrough...)
 	if c.s.cfg.Media.BrowserOpus {
 		// Opus toward the browser, the phone's own codec toward the phone.
-		leg, offer, err := c.s.webrtc.Offer(c.ctx, opusForBrowsers, &opusDTMF)
+		leg, offer, err := c.s.webrtc.Offer(c.ctx, []media.Codec{opusToward(opusForBrowser, audio)}, &opusDTMF)
 		if err != nil {
 			return nil, fmt.Errorf("browser leg: %w", err)
 		}

@@ -45,11 +45,37 @@ func browserTranscodeCodecs(browser []media.Codec) (audio media.Codec, dtmf *med
 	return audio, nil, true
 }
 
-// opusForBrowsers is what callgate offers a browser it transcodes for when
-// it calls the browser: Opus as browsers name it (RFC 7587 §7) and
-// telephone-event at Opus's clock.
-var opusForBrowsers = []media.Codec{
-	{PT: 111, Name: "opus", Clock: 48000, Channels: 2, Fmtp: "minptime=10;useinbandfec=1"},
+// opusForBrowser is what callgate offers a browser it transcodes for when
+// it calls the browser: Opus as browsers name it (RFC 7587 §7), with
+// telephone-event at Opus's clock (opusDTMF).
+var opusForBrowser = media.Codec{PT: 111, Name: "opus", Clock: 48000, Channels: 2, Fmtp: "minptime=10;useinbandfec=1"}
+
+// opusToward returns the browser's Opus c for a leg the bridge transcodes
+// to phone's codec, with maxplaybackrate and sprop-maxcapturerate (RFC
+// 7587 §6.1) at the phone codec's audio rate: nothing above it reaches the
+// phone, and nothing above it comes from there. A browser then encodes
+// only that band (Chrome derives its encoder's bandwidth from
+// maxplaybackrate), which costs it fewer bits and callgate a cheaper
+// decode.
+func opusToward(c media.Codec, phone media.Codec) media.Codec {
+	rate := phone.Clock
+	if strings.EqualFold(phone.Name, "G722") {
+		rate = 16000 // RFC 3551 §4.5.2: 16 kHz audio on an 8000 RTP clock
+	}
+	if rate <= 0 || rate >= 48000 {
+		return c
+	}
+	var params []string
+	for _, p := range strings.Split(c.Fmtp, ";") {
+		k, _, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if k == "" || strings.EqualFold(k, "maxplaybackrate") || strings.EqualFold(k, "sprop-maxcapturerate") {
+			continue
+		}
+		params = append(params, strings.TrimSpace(p))
+	}
+	r := fmt.Sprint(rate)
+	c.Fmtp = strings.Join(append(params, "maxplaybackrate="+r, "sprop-maxcapturerate="+r), ";")
+	return c
 }
 
 // opusDTMF is telephone-event/48000 for Opus browser legs.

@@ -60,6 +60,11 @@ func TestOpusBrowserCallsPCMAPhone(t *testing.T) {
 	if !strings.Contains(string(res.Body()), "opus/48000") {
 		t.Fatalf("answer to the browser is not Opus:\n%s", res.Body())
 	}
+	// RFC 7587 §6.1: the phone is narrowband, so the browser is told
+	// nothing above 8 kHz is played or captured.
+	if body := string(res.Body()); !strings.Contains(body, "maxplaybackrate=8000") || !strings.Contains(body, "sprop-maxcapturerate=8000") {
+		t.Fatalf("answer to the browser does not limit Opus to the phone's band:\n%s", body)
+	}
 	alice.ack(res)
 	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
 	if strings.Contains(strings.ToLower(string(inv.Body())), "opus") {

@@ -217,8 +217,12 @@ func (c *browserCall) send(inWindow bool) {
 	c.hdr.Timestamp += c.env.step
 	payload := c.payload[:]
 	if t := c.env.tone; t != nil {
-		payload = t.opus[c.frame]
-		c.frame = (c.frame + 1) % len(t.opus)
+		ring := t.opus
+		if r := c.ring.Load(); r != nil {
+			ring = *r
+		}
+		payload = ring[c.frame]
+		c.frame = (c.frame + 1) % len(ring)
 	} else {
 		stamp(payload, c.idx, monoNow(), inWindow)
 	}

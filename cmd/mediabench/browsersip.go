@@ -35,7 +35,8 @@ type browserCall struct {
 	mic       micTrack
 	hdr       rtp.Header
 	payload   [payloadSize]byte
-	frame     int // next frame of the tone ring (-opus)
+	frame     int                      // next frame of the tone ring (-opus)
+	ring      atomic.Pointer[[][]byte] // the tone ring the answer asks for (-opus)
 	rx        receiver
 	connected chan struct{}
 	connOnce  sync.Once
@@ -153,6 +154,10 @@ func (c *browserCall) invite(ctx context.Context, sdp string) error {
 		}
 		if r.StatusCode >= 300 {
 			return fmt.Errorf("%w: INVITE got %s", errSIP, r.StartLine())
+		}
+		if t := c.env.tone; t != nil {
+			ring := t.opusFor(string(r.Body()))
+			c.ring.Store(&ring)
 		}
 		if applied == "" {
 			if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(r.Body())}); err != nil {

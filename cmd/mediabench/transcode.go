@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/callgate/callgate/media/codec"
@@ -45,8 +47,31 @@ const (
 // transcodeMedia is what the -opus mode sends, encoded once at start-up
 // and shared, read-only, by every call.
 type transcodeMedia struct {
-	opus [][]byte // browser → phone: Opus frames of a browserToneHz tone
-	pcmu [][]byte // phone → browser: µ-law frames of a phoneToneHz tone
+	// browser → phone: Opus frames of a browserToneHz tone, fullband, and
+	// coded from 8 kHz and 16 kHz audio for answers that limit Opus with
+	// maxplaybackrate (RFC 7587 §6.1), as Chrome's encoder does.
+	opus, opusNB, opusWB [][]byte
+	pcmu                 [][]byte // phone → browser: µ-law frames of a phoneToneHz tone
+}
+
+// maxPlaybackRate reads the maxplaybackrate of Opus in an SDP answer;
+// 48000 when there is none.
+var maxPlaybackRate = regexp.MustCompile(`(?m)^a=fmtp:\d+ .*maxplaybackrate=(\d+)`)
+
+// opusFor picks the Opus ring a browser sends after the answer sdp, as
+// Chrome narrows its encoder to the answer's maxplaybackrate.
+func (t *transcodeMedia) opusFor(sdp string) [][]byte {
+	m := maxPlaybackRate.FindStringSubmatch(sdp)
+	if m == nil {
+		return t.opus
+	}
+	switch rate, _ := strconv.Atoi(m[1]); {
+	case rate <= 8000:
+		return t.opusNB
+	case rate <= 16000:
+		return t.opusWB
+	}
+	return t.opus
 }
 
 // newTranscodeMedia encodes both tone rings. It fails with errNoOpus when
@@ -55,15 +80,25 @@ func newTranscodeMedia() (*transcodeMedia, error) {
 	if !codec.OpusAvailable {
 		return nil, errNoOpus
 	}
-	op, err := toneRing(codec.Opus, browserToneHz, toneRingFrames)
-	if err != nil {
-		return nil, err
+	tm := &transcodeMedia{}
+	for _, r := range []struct {
+		c    codec.Codec
+		rate int
+		hz   int
+		out  *[][]byte
+	}{
+		{codec.Opus, 48000, browserToneHz, &tm.opus},
+		{codec.Opus, 8000, browserToneHz, &tm.opusNB},
+		{codec.Opus, 16000, browserToneHz, &tm.opusWB},
+		{codec.PCMU, 8000, phoneToneHz, &tm.pcmu},
+	} {
+		ring, err := toneRing(r.c, r.rate, r.hz, toneRingFrames)
+		if err != nil {
+			return nil, err
+		}
+		*r.out = ring
 	}
-	mu, err := toneRing(codec.PCMU, phoneToneHz, toneRingFrames)
-	if err != nil {
-		return nil, err
-	}
-	return &transcodeMedia{opus: op, pcmu: mu}, nil
+	return tm, nil
 }
 
 // toneFrame fills pcm with a sine of hz at rate, starting at sample
@@ -79,18 +114,18 @@ func toneFrame(pcm []int16, rate, hz, start int) {
 // encoder first runs through one ring's worth of frames, which are
 // dropped: the kept frames then follow audio identical to their own ring,
 // so the decoder's state stays consistent where the ring loops.
-func toneRing(c codec.Codec, hz, frames int) ([][]byte, error) {
-	enc, err := codec.NewEncoder(c, codec.EncoderConfig{})
+func toneRing(c codec.Codec, rate, hz, frames int) ([][]byte, error) {
+	enc, err := codec.NewEncoder(c, codec.EncoderConfig{SampleRate: rate})
 	if err != nil {
 		return nil, fmt.Errorf("%v encoder: %w", c, err)
 	}
 	defer func() { _ = enc.Close() }()
-	n := c.FrameSamples()
+	n := rate / 50 // 20 ms
 	pcm := make([]int16, n)
 	buf := make([]byte, 1500)
 	out := make([][]byte, 0, frames)
 	for f := 0; f < 2*frames; f++ {
-		toneFrame(pcm, c.SampleRate(), hz, f*n)
+		toneFrame(pcm, rate, hz, f*n)
 		m, err := enc.Encode(pcm, buf)
 		if err != nil {
 			return nil, fmt.Errorf("%v encode: %w", c, err)

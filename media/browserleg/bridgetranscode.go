@@ -1,6 +1,7 @@
 package browserleg
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -117,7 +118,8 @@ func (b *Bridger) transcodeLoop() {
 	defer t.Stop()
 	toPhone := make([]byte, rtpMTU)
 	toBrowser := make([]byte, rtpMTU)
-	for {
+	var fec fecTuner
+	for tick := 0; ; tick++ {
 		select {
 		case <-b.stop:
 			return
@@ -128,6 +130,9 @@ func (b *Bridger) transcodeLoop() {
 		if tc == nil {
 			b.tcMu.Unlock()
 			continue
+		}
+		if tick%fecEvery == 0 {
+			fec.tune(b.leg.Quality(), tc.toBrowser)
 		}
 		n, err := tc.toPhone.Tick(toPhone)
 		if err == nil && n > 0 {
@@ -143,6 +148,36 @@ func (b *Bridger) transcodeLoop() {
 		}
 		b.tcMu.Unlock()
 	}
+}
+
+// fecEvery is how often, in 20 ms ticks, the encoder toward the browser
+// is told the loss the browser reports: once a second, as often as
+// browsers send receiver reports.
+const fecEvery = 50
+
+// fecTuner sizes the in-band FEC of the encoder toward the browser after
+// the loss the browser reports in its receiver reports (RFC 3550 §6.4.1
+// fraction lost; RFC 7587 §3.3 leaves FEC to what the sender knows of the
+// path). No loss means no FEC bits, and for libopus no redundant SILK
+// frame to encode, which is a good part of its CPU; a loss raises the
+// expectation at once, and it decays by a quarter a report. Until the
+// first report the encoder's configured expectation stands.
+type fecTuner struct {
+	reports  uint64
+	expected float64 // percent
+}
+
+// tune reads q and, after a new report, sets enc's expected loss.
+func (f *fecTuner) tune(q Quality, enc codec.LossHinter) {
+	if q.ReportsReceived == 0 || q.ReportsReceived == f.reports {
+		return
+	}
+	f.reports = q.ReportsReceived
+	f.expected = max(100*q.FractionLost, 0.75*f.expected)
+	if f.expected < 0.5 {
+		f.expected = 0
+	}
+	_ = enc.SetPacketLossPercent(int(math.Ceil(f.expected)))
 }
 
 // closeTranscoding frees the codec state when the bridge stops.

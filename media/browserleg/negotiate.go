@@ -92,6 +92,7 @@ func (l *Leg) answer(ctx context.Context, offer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	local = withOwnFmtp(local, l.codecs)
 	mine, err := parseSDP(local)
 	if err != nil {
 		return "", err
