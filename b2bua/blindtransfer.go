@@ -62,10 +62,8 @@ type blindTransfer struct {
 	// fromA the transferor's dialog there.
 	from  *call
 	fromA *leg
-	// bleg and phoneCodecs are T's WebRTC leg and, when Y is a relayed
-	// phone, Y's codecs (joinBrowser).
-	bleg        *browserleg.Leg
-	phoneCodecs []media.Codec
+	// bleg is T's WebRTC leg (joinBrowser).
+	bleg *browserleg.Leg
 	// trunk carries a transfer to a number; authTried once the INVITE
 	// answered the carrier's challenge.
 	trunk     *trunk.Trunk

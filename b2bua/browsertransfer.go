@@ -90,7 +90,6 @@ func (c *call) prepareBrowserTarget(tr *blindTransfer) bool {
 		return false
 	}
 	tr.mode, tr.bleg, tr.offer = joinBrowser, leg, []byte(offer)
-	tr.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
 	return true
 }
 
@@ -109,8 +108,8 @@ func (c *call) preparePairToBridge(tr *blindTransfer) bool {
 		return false
 	}
 	tr.mode, tr.pair = pairToBridge, pair
-	tr.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
-	tr.offer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, tr.phoneCodecs, media.DirSendRecv, &tr.origin)
+	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
+	tr.offer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, codecs, media.DirSendRecv, &tr.origin)
 	return true
 }
 
@@ -181,10 +180,11 @@ func (c *call) relayToBridge(tr *blindTransfer, tl *browserleg.Leg) error {
 	if err != nil {
 		return err
 	}
-	codecs := tr.phoneCodecs
-	if len(codecs) == 0 {
-		codecs = c.currentCodecs(tr.y)
+	audio, dtmf, ok := c.transfereeCodec(tr.y)
+	if !ok {
+		return fmt.Errorf("%w: the transferee's format is unknown", ErrMedia)
 	}
+	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
 	a, b := c.relay.Detach()
 	if a == nil {
 		return fmt.Errorf("%w: relay already stopped", ErrMedia)
@@ -301,9 +301,6 @@ func (c *call) resumeBrowserTransferee(y *leg) {
 // browser: C's WebRTC leg, handed over by the other call, takes X's place
 // at once.
 func (c *call) completeLegMove(tr *blindTransfer, tl *browserleg.Leg) {
-	if audio, dtmf, ok := c.transfereeCodec(tr.y); ok && c.relay != nil {
-		tr.phoneCodecs = append([]media.Codec{audio}, optCodec(dtmf)...)
-	}
 	if err := c.joinLeg(tr, tl); err != nil {
 		// The other call already let C go: C cannot be given back
 		// with its media, so its dialog ends here.
@@ -368,11 +365,7 @@ func (c *call) replaceBridgeWithRelay(p *leg, pair *media.SocketPair, remote med
 		c.pairB = pair
 		oSide, pSide = media.LegA, media.LegB
 	}
-	c.relay = media.NewRelay(c.pairA, c.pairB, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
-	if c.s.cfg.Media.LatchAny {
-		c.relay.SetLatchMode(media.LegA, media.LatchAny)
-		c.relay.SetLatchMode(media.LegB, media.LatchAny)
-	}
+	c.relay = c.newRelay(c.pairA, c.pairB)
 	c.relay.SetRemote(oSide, oRemote.RTP, oRemote.RTCP)
 	c.relay.SetRemote(pSide, remote.RTP, remote.RTCP)
 	c.captureRTCP()
@@ -396,28 +389,15 @@ func (c *call) replaceBrowserMedia(old *leg, offer []byte) ([]byte, error) {
 	} else {
 		current = c.phoneSide
 	}
-	offered, dir, err := media.ParseCodecs(offer)
-	if err != nil || len(current) == 0 {
-		return nil, withStatus(488, "", fmt.Errorf("%w: offer: %v", ErrMedia, err))
-	}
-	audio, dtmf, err := media.SelectAnswer(offered, current)
-	if err != nil {
-		return nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
-	}
-	remote, err := phoneRemote(offer)
-	if err != nil {
-		return nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
-	}
 	pair, err := c.s.ports.Allocate()
 	if err != nil {
 		return nil, withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 	}
-	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
-	origin := &c.originA
-	if old == c.callee {
-		origin = &c.originB
+	answer, codecs, remote, err := c.answerInFormat(old, offer, current, pair.Port)
+	if err != nil {
+		_ = pair.Close()
+		return nil, err
 	}
-	answer := media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, codecs, media.AnswerDirection(dir), origin)
 	if ol := c.browserLegOf(other); ol != nil {
 		_ = c.browserLegOf(old).Close()
 		c.bleg, c.peerLeg = ol, nil

@@ -253,14 +253,22 @@ func (c *call) setupMedia(phoneForks bool) error {
 		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 	}
 	c.pairA, c.pairB = a, b
-	c.relay = media.NewRelay(a, b, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
+	c.relay = c.newRelay(a, b)
 	c.captureRTCP()
-	if c.s.cfg.Media.LatchAny {
-		c.relay.SetLatchMode(media.LegA, media.LatchAny)
-		c.relay.SetLatchMode(media.LegB, media.LatchAny)
-	}
 	c.relay.Start()
 	return nil
+}
+
+// newRelay makes the call's relay between the caller's ports a and the
+// callee's b, with the configured timeout and latching; the caller sets
+// remotes and starts it.
+func (c *call) newRelay(a, b *media.SocketPair) *media.Relay {
+	r := media.NewRelay(a, b, media.RelayConfig{InactivityTimeout: c.s.cfg.Media.InactivityTimeout, Logger: c.log})
+	if c.s.cfg.Media.LatchAny {
+		r.SetLatchMode(media.LegA, media.LatchAny)
+		r.SetLatchMode(media.LegB, media.LatchAny)
+	}
+	return r
 }
 
 // anchorFrom rewrites an SDP body that arrived on leg `from` so it points at

@@ -122,26 +122,15 @@ func (c *call) replacePhoneMedia(old *leg, offer []byte) (answer []byte, moveMed
 	if c.relay == nil && c.bridge == nil {
 		return nil, nil, withStatus(488, "", fmt.Errorf("%w: no media to give the new party", ErrMedia))
 	}
-	// The codec the call uses stays: the new party must take it.
-	current := c.currentCodecs(old)
-	offered, dir, err := media.ParseCodecs(offer)
-	if err != nil || len(current) == 0 {
-		return nil, nil, withStatus(488, "", fmt.Errorf("%w: offer: %v", ErrMedia, err))
-	}
-	audio, dtmf, err := media.SelectAnswer(offered, current)
-	if err != nil {
-		return nil, nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
-	}
-	remote, err := phoneRemote(offer)
-	if err != nil {
-		return nil, nil, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
-	}
-	side, pair, origin := media.LegA, c.pairA, &c.originA
+	side, pair := media.LegA, c.pairA
 	if old == c.callee {
-		side, pair, origin = media.LegB, c.pairB, &c.originB
+		side, pair = media.LegB, c.pairB
 	}
-	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
-	answer = media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, pair.Port, codecs, media.AnswerDirection(dir), origin)
+	// The codec the call uses stays: the new party must take it.
+	answer, _, remote, err := c.answerInFormat(old, offer, c.currentCodecs(old), pair.Port)
+	if err != nil {
+		return nil, nil, err
+	}
 	return answer, func() {
 		if c.relay != nil {
 			c.relay.SetRemote(side, remote.RTP, remote.RTCP)
@@ -149,6 +138,31 @@ func (c *call) replacePhoneMedia(old *leg, offer []byte) (answer []byte, moveMed
 			c.movePhone(remote)
 		}
 	}, nil
+}
+
+// answerInFormat answers the offer of a phone taking party old's place
+// with the call's current format (RFC 3264 §6.1: a subset of the offer)
+// on port, or refuses it with 488. It returns the answer, the chosen
+// formats and where the phone wants its media.
+func (c *call) answerInFormat(old *leg, offer []byte, current []media.Codec, port int) ([]byte, []media.Codec, media.Remote, error) {
+	offered, dir, err := media.ParseCodecs(offer)
+	if err != nil || len(current) == 0 {
+		return nil, nil, media.Remote{}, withStatus(488, "", fmt.Errorf("%w: offer: %v", ErrMedia, err))
+	}
+	audio, dtmf, err := media.SelectAnswer(offered, current)
+	if err != nil {
+		return nil, nil, media.Remote{}, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	remote, err := phoneRemote(offer)
+	if err != nil {
+		return nil, nil, media.Remote{}, withStatus(488, "", fmt.Errorf("%w: %w", ErrMedia, err))
+	}
+	origin := &c.originA
+	if old == c.callee {
+		origin = &c.originB
+	}
+	codecs := append([]media.Codec{audio}, optCodec(dtmf)...)
+	return media.BuildSIPSDP(c.s.cfg.Media.AdvertiseIP, port, codecs, media.AnswerDirection(dir), origin), codecs, remote, nil
 }
 
 // currentCodecs are the codecs the call's media uses on the side of
