@@ -2,8 +2,6 @@ package browserleg
 
 import (
 	"time"
-
-	"github.com/pion/rtcp"
 )
 
 // browserRTCPInterval is the deterministic interval of the RTCP
@@ -63,25 +61,11 @@ func (f *fastLeg) sendReport(now time.Time) {
 	f.statsMu.Lock()
 	block, hasBlock := f.stats.report(now)
 	f.statsMu.Unlock()
-	var blocks []rtcp.ReceptionReport
-	if hasBlock {
-		blocks = []rtcp.ReceptionReport{block}
-	}
 	ntp := ntpTime(now)
 	l.wmu.Lock()
 	si, isSR := l.sent.info(int64(now.Sub(epoch)))
 	l.wmu.Unlock()
-	pkts := make([]rtcp.Packet, 0, 2)
-	if isSR {
-		pkts = append(pkts, &rtcp.SenderReport{
-			SSRC: b.ssrc, NTPTime: ntp, RTPTime: si.rtpTime,
-			PacketCount: si.packets, OctetCount: si.octets, Reports: blocks,
-		})
-	} else {
-		pkts = append(pkts, &rtcp.ReceiverReport{SSRC: b.ssrc, Reports: blocks})
-	}
-	pkts = append(pkts, rtcp.NewCNAMESourceDescription(b.ssrc, l.track.stream))
-	raw, err := rtcp.Marshal(pkts)
+	raw, err := compoundReport(b.ssrc, l.track.stream, ntp, si, isSR, block, hasBlock, false)
 	if err != nil {
 		l.log.Debug("browserleg: build RTCP for the browser", "err", err)
 		return

@@ -219,19 +219,27 @@ func (b *Bridger) sendRTCP(bye bool) {
 // CNAME, which every compound packet carries (§6.5.1); then, when bye, a
 // BYE for our SSRC, last (§6.6).
 func (b *Bridger) buildRTCP(now time.Time, bye bool) ([]byte, error) {
-	ssrc := b.out.ssrc
 	b.rxMu.Lock()
-	block, ok := b.rx.report(now)
+	block, hasBlock := b.rx.report(now)
 	b.rxMu.Unlock()
+	si, isSR := b.out.report(int64(now.Sub(epoch)))
+	return compoundReport(b.out.ssrc, b.cname, ntpTime(now), si, isSR, block, hasBlock, bye)
+}
+
+// compoundReport marshals a compound RTCP packet from ssrc (RFC 3550
+// §6.1): an SR with sender info si when isSR, else an RR, carrying block
+// when hasBlock; then SDES with cname, which every compound packet carries
+// (§6.5.1); then, when bye, a BYE for ssrc, last (§6.6).
+func compoundReport(ssrc uint32, cname string, ntp uint64, si senderInfo, isSR bool, block rtcp.ReceptionReport, hasBlock, bye bool) ([]byte, error) {
 	var blocks []rtcp.ReceptionReport
-	if ok {
+	if hasBlock {
 		blocks = []rtcp.ReceptionReport{block}
 	}
 	pkts := make([]rtcp.Packet, 0, 3)
-	if si, ok := b.out.report(int64(now.Sub(epoch))); ok {
+	if isSR {
 		pkts = append(pkts, &rtcp.SenderReport{
 			SSRC:        ssrc,
-			NTPTime:     ntpTime(now),
+			NTPTime:     ntp,
 			RTPTime:     si.rtpTime,
 			PacketCount: si.packets,
 			OctetCount:  si.octets,
@@ -240,7 +248,7 @@ func (b *Bridger) buildRTCP(now time.Time, bye bool) ([]byte, error) {
 	} else {
 		pkts = append(pkts, &rtcp.ReceiverReport{SSRC: ssrc, Reports: blocks})
 	}
-	pkts = append(pkts, rtcp.NewCNAMESourceDescription(ssrc, b.cname))
+	pkts = append(pkts, rtcp.NewCNAMESourceDescription(ssrc, cname))
 	if bye {
 		pkts = append(pkts, &rtcp.Goodbye{Sources: []uint32{ssrc}})
 	}

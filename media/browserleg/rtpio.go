@@ -64,10 +64,14 @@ func (l *Leg) WriteRTP(pkt []byte) error {
 	h.Marker = h.Marker || marker
 	h.SSRC = b.ssrc
 	h.Extension = false
-	l.roc.note(b.ssrc, seq)
 	if f := l.fast; f != nil {
+		// The fast path's own SRTP context carries the rollover counter
+		// on from here.
 		err = f.send(h, payload)
 	} else {
+		// Followed while pion sends, for the fast path to take over
+		// with pion's rollover counter.
+		l.roc.note(b.ssrc, seq)
 		_, err = b.w.WriteRTP(h, payload)
 	}
 	if err != nil {
