@@ -129,7 +129,7 @@ func (a *Authenticator) Challenge(stale bool) []string {
 		b.Grow(len(a.realm) + len(nonce) + len(a.opaque) + 96)
 		// RFC 3261 §22.4 / §25.1 digest-cln; RFC 8760 §2.1 algorithm values.
 		b.WriteString(`Digest realm=`)
-		writeQuoted(&b, a.realm)
+		WriteQuoted(&b, a.realm)
 		b.WriteString(`, nonce="`)
 		b.WriteString(nonce)
 		b.WriteString(`", opaque="`)
@@ -145,9 +145,10 @@ func (a *Authenticator) Challenge(stale bool) []string {
 	return out
 }
 
-// writeQuoted writes s as an RFC 3261 §25.1 quoted-string, escaping '"'
-// and '\' with quoted-pairs.
-func writeQuoted(b *strings.Builder, s string) {
+// WriteQuoted writes s as an RFC 3261 §25.1 quoted-string, escaping '"'
+// and '\' with quoted-pairs, as digest challenges and credentials carry
+// their values.
+func WriteQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' || s[i] == '\\' {

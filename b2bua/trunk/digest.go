@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -192,22 +193,22 @@ func (t *Trunk) credentials(c challenge, alg digestAlgorithm, user, method, uri 
 	}
 	var b strings.Builder
 	b.WriteString("Digest username=")
-	writeQuoted(&b, name)
+	sipauth.WriteQuoted(&b, name)
 	b.WriteString(", realm=")
-	writeQuoted(&b, c.realm)
+	sipauth.WriteQuoted(&b, c.realm)
 	b.WriteString(", nonce=")
-	writeQuoted(&b, c.nonce)
+	sipauth.WriteQuoted(&b, c.nonce)
 	b.WriteString(", uri=")
-	writeQuoted(&b, uri)
+	sipauth.WriteQuoted(&b, uri)
 	b.WriteString(", response=")
-	writeQuoted(&b, response)
+	sipauth.WriteQuoted(&b, response)
 	if c.hasAlg {
 		b.WriteString(", algorithm=")
 		b.WriteString(alg.name)
 	}
 	if cnonce != "" {
 		b.WriteString(", cnonce=")
-		writeQuoted(&b, cnonce)
+		sipauth.WriteQuoted(&b, cnonce)
 	}
 	if c.hasQOP {
 		// RFC 3261 §25.1: message-qop and nonce-count are unquoted.
@@ -216,24 +217,12 @@ func (t *Trunk) credentials(c challenge, alg digestAlgorithm, user, method, uri 
 	}
 	if c.opaque != "" {
 		b.WriteString(", opaque=")
-		writeQuoted(&b, c.opaque)
+		sipauth.WriteQuoted(&b, c.opaque)
 	}
 	if c.userhash {
 		b.WriteString(", userhash=true")
 	}
 	return b.String()
-}
-
-// writeQuoted writes s as a quoted-string, escaping '"' and '\'.
-func writeQuoted(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
 }
 
 // newCnonce returns 16 random hex characters.
