@@ -179,41 +179,30 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 	// jitter, round trip to callgate; RFC 3550 §6.4.1). With a browser,
 	// the bridge measures the phone side itself.
 	if stats.AtoB.RTPPackets > 0 || stats.AQuality.ReportsReceived > 0 {
-		rec.CallerQuality = legQuality(stats.AtoB.RTPPackets, stats.AQuality)
-		c.logQuality("caller", rec.CallerCodec, rec.CallerQuality)
+		c.putQuality(&rec, true, legQuality(stats.AtoB.RTPPackets, stats.AQuality))
 	}
 	if stats.BtoA.RTPPackets > 0 || stats.BQuality.ReportsReceived > 0 {
-		rec.CalleeQuality = legQuality(stats.BtoA.RTPPackets, stats.BQuality)
-		c.logQuality("callee", rec.CalleeCodec, rec.CalleeQuality)
+		c.putQuality(&rec, false, legQuality(stats.BtoA.RTPPackets, stats.BQuality))
 	}
 	if bs != nil {
+		browserCaller := callerLeg == cdr.LegBrowser
 		q := &cdr.Quality{PacketsReceived: bs.PhoneToBrowser, JitterMs: float64(bs.PhoneJitter) / float64(time.Millisecond),
 			RTTMs: float64(bs.PhoneRTT) / float64(time.Millisecond)}
 		if bs.PhonePacketsLost > 0 {
 			q.PacketsLost = uint64(bs.PhonePacketsLost)
 		}
-		if callerLeg == cdr.LegBrowser {
-			rec.CalleeQuality = q
-			c.logQuality("callee", rec.CalleeCodec, q)
-		} else {
-			rec.CallerQuality = q
-			c.logQuality("caller", rec.CallerCodec, q)
-		}
+		c.putQuality(&rec, !browserCaller, q)
 		// The browser side: what its RTCP reports say about our stream.
-		if bq := c.bleg.Quality(); c.bleg != nil && bq.ReportsReceived > 0 {
-			b := &cdr.Quality{PacketsReceived: bs.BrowserToPhone, LossPercent: bq.FractionLost * 100,
-				JitterMs: float64(bq.Jitter) / float64(time.Millisecond), RTTMs: float64(bq.RTT) / float64(time.Millisecond)}
-			if bq.CumulativeLost > 0 {
-				b.PacketsLost = uint64(bq.CumulativeLost)
+		if c.bleg != nil {
+			if bq := c.bleg.Quality(); bq.ReportsReceived > 0 {
+				b := &cdr.Quality{PacketsReceived: bs.BrowserToPhone, LossPercent: bq.FractionLost * 100,
+					JitterMs: float64(bq.Jitter) / float64(time.Millisecond), RTTMs: float64(bq.RTT) / float64(time.Millisecond)}
+				if bq.CumulativeLost > 0 {
+					b.PacketsLost = uint64(bq.CumulativeLost)
+				}
+				c.putQuality(&rec, browserCaller, b)
+				c.s.metrics.Jitter(cdr.LegBrowser, b.JitterMs)
 			}
-			if callerLeg == cdr.LegBrowser {
-				rec.CallerQuality = b
-				c.logQuality("caller", rec.CallerCodec, b)
-			} else {
-				rec.CalleeQuality = b
-				c.logQuality("callee", rec.CalleeCodec, b)
-			}
-			c.s.metrics.Jitter(cdr.LegBrowser, b.JitterMs)
 		}
 	}
 	if c.life.transcoding {
@@ -232,6 +221,18 @@ func (c *call) writeRecord(cause error, stats media.RelayStats, bs *browserleg.B
 	if stats.BQuality.ReportsReceived > 0 {
 		c.s.metrics.Jitter(calleeLeg, rec.CalleeQuality.JitterMs)
 	}
+}
+
+// putQuality files q as the caller's or the callee's quality in rec and
+// logs it.
+func (c *call) putQuality(rec *cdr.Record, caller bool, q *cdr.Quality) {
+	if caller {
+		rec.CallerQuality = q
+		c.logQuality("caller", rec.CallerCodec, q)
+		return
+	}
+	rec.CalleeQuality = q
+	c.logQuality("callee", rec.CalleeCodec, q)
 }
 
 // setRelayClock tells the relay the RTP clock of the answered codec, so

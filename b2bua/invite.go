@@ -70,12 +70,8 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) error 
 		// registered): a number for the phone network, or nobody.
 		return s.startTrunkCall(req, tx, user, target)
 	}
-	c, err := s.newCall(req, tx, user)
+	c, err := s.admitCall(req, tx, user)
 	if err != nil {
-		return err
-	}
-	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.routing().callLimit(user, s.cfg.Calls.MaxCallsPerUser)); err != nil {
-		c.release()
 		return err
 	}
 	s.counters.started.Add(1)
@@ -95,12 +91,8 @@ func (s *Server) startTrunkCall(req *sip.Request, tx sip.ServerTransaction, user
 		}
 		return err
 	}
-	c, err := s.newCall(req, tx, user)
+	c, err := s.admitCall(req, tx, user)
 	if err != nil {
-		return err
-	}
-	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.routing().callLimit(user, s.cfg.Calls.MaxCallsPerUser)); err != nil {
-		c.release()
 		return err
 	}
 	c.plan = &trunkPlan{route: rt}
@@ -141,4 +133,18 @@ func contentType(m interface{ ContentType() *sip.ContentTypeHeader }) string {
 // isSDP reports whether a body is an SDP session description.
 func isSDP(body []byte, ctype string) bool {
 	return len(body) > 0 && (ctype == "" || strings.HasPrefix(strings.ToLower(ctype), "application/sdp"))
+}
+
+// admitCall makes the call for an authenticated INVITE and admits it
+// within the global and per-user call limits (503 and 486 beyond them).
+func (s *Server) admitCall(req *sip.Request, tx sip.ServerTransaction, user string) (*call, error) {
+	c, err := s.newCall(req, tx, user)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.calls.admit(c, s.cfg.Calls.MaxCalls, s.routing().callLimit(user, s.cfg.Calls.MaxCallsPerUser)); err != nil {
+		c.release()
+		return nil, err
+	}
+	return c, nil
 }
