@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callgate/callgate/b2bua/trunk"
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/webrtc/v4"
 )
@@ -348,24 +349,11 @@ func TestInviteWithReplacesTakesPartysPlace(t *testing.T) {
 // media to a WebRTC bridge on A's own port, and releases B.
 func TestPhoneTransfersCallerToBrowser(t *testing.T) {
 	g := webrtcGateway(t)
-	alice := newDeskPhone(t, g, "1000")
-	bob := newDeskPhone(t, g, "1001")
-	bob.register()
 	carol := newJSBrowser(t, g, "1002")
 	carol.register()
-	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx10(t))
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	alice, bob, sess, dss := phonesInCall(t, g)
 
-	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
-	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:1002@localhost>"))
-	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
-		t.Fatalf("REFER: %v %v", r, err)
-	}
+	phoneRefers(t, dss, "1002")
 	carol.answerIncoming()
 	var last string
 	for !strings.HasPrefix(last, "SIP/2.0 200") {
@@ -394,22 +382,9 @@ func TestPhoneTransfersCallToNumberThroughTrunk(t *testing.T) {
 	carrier.challenge = true
 	carrier.mu.Unlock()
 	g := trunkGateway(t, []trunk.Config{carrierTrunk("carrier", carrier.addr)}, nil)
-	alice := newDeskPhone(t, g, "1000")
-	bob := newDeskPhone(t, g, "1001")
-	bob.register()
-	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx10(t))
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	alice, bob, sess, dss := phonesInCall(t, g)
 
-	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
-	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:030123456@localhost>"))
-	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
-		t.Fatalf("REFER: %v %v", r, err)
-	}
+	phoneRefers(t, dss, "030123456")
 	inv := wait(t, carrier.invites, 3*time.Second, "authorised INVITE at the carrier")
 	checkTrunkInvite(t, inv)
 	var last string
@@ -435,21 +410,8 @@ func TestTransferToNumberFailsOver(t *testing.T) {
 	first := newCarrier(t, "127.0.0.2", 503)
 	second := newCarrier(t, "127.0.0.3", 200)
 	g := trunkGateway(t, []trunk.Config{carrierTrunk("first", first.addr), carrierTrunk("second", second.addr)}, nil)
-	alice := newDeskPhone(t, g, "1000")
-	bob := newDeskPhone(t, g, "1001")
-	bob.register()
-	sess, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
-	if err != nil || code != 200 {
-		t.Fatalf("call: %d %v", code, err)
-	}
-	_ = sess.Ack(ctx10(t))
-	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
-	refer := sip.NewRequest(sip.REFER, dss.InviteRequest.Contact().Address)
-	refer.AppendHeader(sip.NewHeader("Refer-To", "<sip:030123456@localhost>"))
-	if r, err := dss.Do(ctx10(t), refer); err != nil || r.StatusCode != 202 {
-		t.Fatalf("REFER: %v %v", r, err)
-	}
+	alice, bob, sess, dss := phonesInCall(t, g)
+	phoneRefers(t, dss, "030123456")
 	wait(t, first.invites, 3*time.Second, "INVITE at the first carrier")
 	wait(t, second.invites, 3*time.Second, "INVITE at the second carrier")
 	wait(t, bob.byes, 3*time.Second, "BYE releasing bob")
@@ -461,4 +423,21 @@ func TestTransferToNumberFailsOver(t *testing.T) {
 			t.Errorf("trunk %s still counts %d calls", st.Name, st.ActiveCalls)
 		}
 	}
+}
+
+// phonesInCall registers phone 1001 (bob) and has phone 1000 (alice)
+// call it; it returns both, alice's acknowledged dialog and bob's.
+func phonesInCall(t *testing.T, g *gateway) (alice, bob *deskPhone, sess *sipgo.DialogClientSession, dss *sipgo.DialogServerSession) {
+	t.Helper()
+	alice = newDeskPhone(t, g, "1000")
+	bob = newDeskPhone(t, g, "1001")
+	bob.register()
+	s, code, err := alice.call(ctx10(t), "1001", alice.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("call: %d %v", code, err)
+	}
+	_ = s.Ack(ctx10(t))
+	d := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	return alice, bob, s, d
 }
