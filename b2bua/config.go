@@ -172,6 +172,13 @@ type WebRTCConfig struct {
 	// callgate's own inline SRTP path (browserleg.Config.DisableFastPath),
 	// which is the default and costs about a third less CPU.
 	PionSRTP bool
+	// OpusBitrate is the bitrate, in bit/s, of the Opus callgate encodes
+	// toward browsers on transcoded calls; 0 picks one by the phone's
+	// audio band (20 kbit/s from G.711, 24 kbit/s from G.722).
+	OpusBitrate int
+	// OpusComplexity is that encoder's complexity, 1–10; 0 means 1,
+	// which carries the most calls per core.
+	OpusComplexity int
 }
 
 // RegistrarConfig tunes the registrar (RFC 3261 §10.3).

@@ -20,6 +20,7 @@ import (
 	"github.com/callgate/callgate/b2bua/sipauth"
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/browserleg"
+	"github.com/callgate/callgate/media/codec"
 	"github.com/callgate/callgate/wsgw"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -160,6 +161,7 @@ func New(cfg Config) (*Server, error) {
 		ICEFailedTimeout: cfg.WebRTC.ICEFailedTimeout, ICEDisconnectedTimeout: min(cfg.WebRTC.ICEFailedTimeout, 5*time.Second),
 		PortMin: cfg.WebRTC.PortMin, PortMax: cfg.WebRTC.PortMax, BindIP: cfg.WebRTC.BindIP, FullICE: cfg.WebRTC.FullICE,
 		DisableFastPath: cfg.WebRTC.PionSRTP,
+		Opus:            codec.OpusConfig{Bitrate: cfg.WebRTC.OpusBitrate, Complexity: cfg.WebRTC.OpusComplexity},
 	})
 	if err != nil {
 		_ = ua.Close()

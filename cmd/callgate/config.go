@@ -125,6 +125,10 @@ type webrtcConfig struct {
 	FullICE bool `yaml:"full_ice"`
 	// PionSRTP leaves SRTP to pion instead of callgate's inline path.
 	PionSRTP bool `yaml:"pion_srtp"`
+	// OpusBitrate and OpusComplexity tune the Opus sent to browsers on
+	// transcoded calls; 0 keeps the defaults.
+	OpusBitrate    int `yaml:"opus_bitrate"`
+	OpusComplexity int `yaml:"opus_complexity"`
 }
 
 type logConfig struct {
@@ -292,6 +296,12 @@ func (fc fileConfig) validate() error {
 	}
 	if fc.WebRTC.PortMin < 0 || fc.WebRTC.PortMin > fc.WebRTC.PortMax || fc.WebRTC.PortMax > 65535 {
 		return &configError{Key: "webrtc.port_min", Msg: fmt.Sprintf("%d-%d is not a port range", fc.WebRTC.PortMin, fc.WebRTC.PortMax)}
+	}
+	if b := fc.WebRTC.OpusBitrate; b != 0 && (b < 6000 || b > 510000) {
+		return &configError{Key: "webrtc.opus_bitrate", Msg: fmt.Sprintf("%d is outside 6000–510000 bit/s (0 picks one by the phone's band)", b)}
+	}
+	if c := fc.WebRTC.OpusComplexity; c < 0 || c > 10 {
+		return &configError{Key: "webrtc.opus_complexity", Msg: fmt.Sprintf("%d is outside 1–10 (0 means 1)", c)}
 	}
 	if fc.Auth.TokenSecret != "" && len(fc.Auth.TokenSecret) < 16 {
 		return &configError{Key: "auth.token_secret", Msg: "must be at least 16 characters (use a random string)"}

@@ -25,6 +25,8 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"media:\n  phone_dtmf: tones\n", "media.phone_dtmf"},
 		{"webrtc:\n  port_min: 40000\n", "webrtc.port_max"},
 		{"webrtc:\n  port_min: 5000\n  port_max: 4000\n", "webrtc.port_min"},
+		{"webrtc:\n  opus_bitrate: 1000\n", "webrtc.opus_bitrate"},
+		{"webrtc:\n  opus_complexity: 11\n", "webrtc.opus_complexity"},
 		{"users:\n  - name: ''\n    password: x\n", "users[0].name"},
 		{"users:\n  - name: a\n", "users[0]"},
 		{"users:\n  - name: a\n    password: x\n  - name: a\n    password: y\n", "users[1].name"},

@@ -262,6 +262,8 @@ func gatewayConfig(fc fileConfig, log *slog.Logger) (b2bua.Config, map[string]st
 	cfg.WebRTC.CertFile = filepath.Join(fc.DataDir, "dtls-cert.pem")
 	cfg.WebRTC.FullICE = fc.WebRTC.FullICE
 	cfg.WebRTC.PionSRTP = fc.WebRTC.PionSRTP
+	cfg.WebRTC.OpusBitrate = fc.WebRTC.OpusBitrate
+	cfg.WebRTC.OpusComplexity = fc.WebRTC.OpusComplexity
 	for _, a := range fc.Auth.Algorithms {
 		cfg.Auth.Algorithms = append(cfg.Auth.Algorithms, sipauth.Algorithm(a))
 	}

@@ -183,8 +183,13 @@ type Bridger struct {
 
 	// Transcoding (bridgetranscode.go): nil while payloads pass untouched.
 	tc       atomic.Pointer[transcoding]
-	tcMu     sync.Mutex // serialises the playout tick with replacing tc
+	tcMu     sync.Mutex // serialises the playout tick with replacing tc; guards the three below
+	ticks    int        // playout ticks so far
+	fec      fecTuner
+	tcBuf    [rtpMTU]byte
 	tickOnce sync.Once
+	laneMu   sync.Mutex
+	lane     *playoutLane // the playout lane holding the bridge; nil: none
 
 	wg      sync.WaitGroup
 	stop    chan struct{}
@@ -368,6 +373,7 @@ func (b *Bridger) finish(err error) {
 		b.leg.clearSink(b.sink)
 		close(b.stop)
 		close(b.done)
+		b.leaveClock()
 		now := time.Now()
 		b.pair.RTP.SetReadDeadline(now)
 		if b.pair.RTCP != nil {

@@ -3,7 +3,6 @@ package browserleg
 import (
 	"math"
 	"strings"
-	"time"
 
 	"github.com/callgate/callgate/media"
 	"github.com/callgate/callgate/media/codec"
@@ -12,8 +11,8 @@ import (
 // Transcoding across a bridge. When the browser's negotiated codec is not
 // the phone's (a browser that offered only Opus, a phone that takes only
 // PCMA), each direction goes through a codec.Transcoder: jitter buffer,
-// decode or conceal, resample, encode, on a 20 ms clock of the bridge's
-// own. Otherwise payloads pass untouched (GUIDE §4: transcode only when
+// decode or conceal, resample, encode, on the engine's 20 ms playout clock
+// (playout.go). Otherwise payloads pass untouched (GUIDE §4: transcode only when
 // there is no common codec). A renegotiation that changes either side's
 // codec switches between the two.
 
@@ -48,7 +47,7 @@ func (b *Bridger) transcoderFor(m *bridgeMaps) *transcoding {
 	if t := b.tc.Load(); t != nil && sameCodec(t.browser, bc) && sameCodec(t.phone, pc) {
 		return t
 	}
-	t, err := newTranscoding(bc, pc)
+	t, err := newTranscoding(bc, pc, b.leg.e.cfg.Opus)
 	if err != nil {
 		b.log.Warn("browserleg: cannot transcode", "browser", bc.Name, "phone", pc.Name, "err", err)
 		b.setTranscoding(nil)
@@ -77,7 +76,7 @@ func phoneMain(codecs []media.Codec) media.Codec {
 }
 
 // newTranscoding builds both directions between the two codecs.
-func newTranscoding(bc, pc media.Codec) (*transcoding, error) {
+func newTranscoding(bc, pc media.Codec, opus codec.OpusConfig) (*transcoding, error) {
 	bcc, err := codec.ParseCodec(bc.Name)
 	if err != nil {
 		return nil, err
@@ -88,11 +87,12 @@ func newTranscoding(bc, pc media.Codec) (*transcoding, error) {
 	}
 	bf := codec.Format{Codec: bcc, PayloadType: bc.PT}
 	pf := codec.Format{Codec: pcc, PayloadType: pc.PT}
-	toPhone, err := codec.NewTranscoder(bf, pf, codec.TranscoderConfig{})
+	tcfg := codec.TranscoderConfig{Encoder: codec.EncoderConfig{Opus: opus}}
+	toPhone, err := codec.NewTranscoder(bf, pf, tcfg)
 	if err != nil {
 		return nil, err
 	}
-	toBrowser, err := codec.NewTranscoder(pf, bf, codec.TranscoderConfig{})
+	toBrowser, err := codec.NewTranscoder(pf, bf, tcfg)
 	if err != nil {
 		toPhone.Close()
 		return nil, err
@@ -100,53 +100,63 @@ func newTranscoding(bc, pc media.Codec) (*transcoding, error) {
 	return &transcoding{browser: bc, phone: pc, toPhone: toPhone, toBrowser: toBrowser}, nil
 }
 
-// startTicker starts the 20 ms playout clock once.
+// startTicker puts the bridge on its engine's playout clock once
+// (playout.go).
 func (b *Bridger) startTicker() {
 	b.tickOnce.Do(func() {
-		if b.stopping() {
-			return
+		// Under laneMu a stop either comes first and is seen here, or
+		// comes after and its leaveClock finds the lane.
+		b.laneMu.Lock()
+		defer b.laneMu.Unlock()
+		if !b.stopping() {
+			b.lane = b.leg.e.playout.join(b)
 		}
-		b.wg.Add(1)
-		go b.transcodeLoop()
 	})
 }
 
-// transcodeLoop plays one frame each way every 20 ms while transcoding.
-func (b *Bridger) transcodeLoop() {
-	defer b.wg.Done()
-	t := time.NewTicker(codec.FrameDuration)
-	defer t.Stop()
-	toPhone := make([]byte, rtpMTU)
-	toBrowser := make([]byte, rtpMTU)
-	var fec fecTuner
-	for tick := 0; ; tick++ {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-		}
-		b.tcMu.Lock()
-		tc := b.tc.Load()
-		if tc == nil {
-			b.tcMu.Unlock()
-			continue
-		}
-		if tick%fecEvery == 0 {
-			fec.tune(b.leg.Quality(), tc.toBrowser)
-		}
-		n, err := tc.toPhone.Tick(toPhone)
+// leaveClock takes the bridge off the playout clock.
+func (b *Bridger) leaveClock() {
+	b.laneMu.Lock()
+	lane := b.lane
+	b.lane = nil
+	b.laneMu.Unlock()
+	if lane != nil {
+		lane.leave(b)
+	}
+}
+
+// playout plays one frame each way while transcoding: the lane calls it
+// every 20 ms. The frame toward the browser joins batch (nil: sent at
+// once).
+func (b *Bridger) playout(batch *sendBatch) {
+	if b.stopping() {
+		return
+	}
+	b.tcMu.Lock()
+	defer b.tcMu.Unlock()
+	tc := b.tc.Load()
+	if tc == nil {
+		return
+	}
+	if b.ticks%fecEvery == 0 {
+		b.fec.tune(b.leg.Quality(), tc.toBrowser)
+	}
+	b.ticks++
+	// The maps the transcoding was built from; mapsNow could rebuild
+	// them, and that takes tcMu.
+	if m := b.maps.Load(); m != nil {
+		n, err := tc.toPhone.Tick(b.tcBuf[:])
 		if err == nil && n > 0 {
-			b.sendToPhone(toPhone[:n], b.mapsNow())
+			b.sendToPhone(b.tcBuf[:n], m)
 		}
-		n, err = tc.toBrowser.Tick(toBrowser)
-		if err == nil && n > 0 {
-			if b.leg.WriteRTP(toBrowser[:n]) == nil {
-				b.phoneToBrowser.Add(1)
-			} else {
-				b.sendErr.Add(1)
-			}
+	}
+	n, err := tc.toBrowser.Tick(b.tcBuf[:])
+	if err == nil && n > 0 {
+		if b.leg.writeRTP(b.tcBuf[:n], batch) == nil {
+			b.phoneToBrowser.Add(1)
+		} else {
+			b.sendErr.Add(1)
 		}
-		b.tcMu.Unlock()
 	}
 }
 

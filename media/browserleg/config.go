@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/callgate/callgate/media/codec"
 )
 
 // Defaults applied by NewEngine to zero Config fields.
@@ -68,6 +70,10 @@ type Config struct {
 	// pion's path either way.
 	DisableFastPath bool
 
+	// Opus tunes the Opus encoder of transcoding bridges (toward a browser
+	// that sends and takes only Opus); the zero value is codec's default.
+	Opus codec.OpusConfig
+
 	// ICEDisconnectedTimeout: 0 means DefaultICEDisconnectedTimeout.
 	ICEDisconnectedTimeout time.Duration
 	// ICEFailedTimeout: 0 means DefaultICEFailedTimeout.
@@ -108,6 +114,9 @@ func (c Config) portRange() bool { return c.PortMin > 0 && c.PortMax > 0 }
 
 // validate checks the port range.
 func (c Config) validate() error {
+	if err := c.Opus.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	if !c.portRange() {
 		if c.PortMin != 0 || c.PortMax != 0 {
 			return fmt.Errorf("%w: set both PortMin and PortMax, or neither", ErrInvalidConfig)

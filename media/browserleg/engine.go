@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ type Engine struct {
 	log         *slog.Logger
 	mux         ice.UDPMux
 	media       *mediaConn    // the shared socket wrapped for the fast path; nil: off
+	playout     *playoutClock // ticks the transcoding bridges (playout.go)
 	browserRTCP time.Duration // the fast path's report interval toward browsers
 	settings    webrtc.SettingEngine
 	cert        webrtc.Certificate
@@ -116,6 +118,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	e.settings = se
+	e.playout = newPlayoutClock(e.media, runtime.GOMAXPROCS(0))
 	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)
 	return e, nil
 }
@@ -160,6 +163,7 @@ func (e *Engine) Close() error {
 	for _, l := range legs {
 		l.Close()
 	}
+	e.playout.close()
 	if e.mux == nil {
 		return nil
 	}

@@ -34,8 +34,9 @@ func (r *rocTrack) note(ssrc uint32, seq uint16) {
 }
 
 // send encrypts the RTP packet made of h and payload and sends it to the
-// browser. The caller holds l.wmu. It allocates nothing.
-func (f *fastLeg) send(h *rtp.Header, payload []byte) error {
+// browser, or queues it in q when q batches for this leg's socket. The
+// caller holds l.wmu. It allocates nothing.
+func (f *fastLeg) send(h *rtp.Header, payload []byte, q *sendBatch) error {
 	n, err := h.MarshalTo(f.txBuf)
 	if err != nil {
 		return err
@@ -44,6 +45,15 @@ func (f *fastLeg) send(h *rtp.Header, payload []byte) error {
 		return fmt.Errorf("%w: %d bytes", ErrBadRTP, n+len(payload))
 	}
 	n += copy(f.txBuf[n:], payload)
+	if q != nil && q.conn == f.conn {
+		out, err := f.tx.EncryptRTP(q.slot(), f.txBuf[:n], &f.txHdr)
+		if err != nil {
+			return err
+		}
+		q.add(out, f.peer)
+		f.rtpOut.Add(1)
+		return nil
+	}
 	out, err := f.tx.EncryptRTP(f.txBuf[:0], f.txBuf[:n], &f.txHdr)
 	if err != nil {
 		return err

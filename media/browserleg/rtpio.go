@@ -27,7 +27,11 @@ func monoNow() int64 { return int64(time.Since(epoch)) }
 // direction does not let us send (RFC 3264 §5.1). Once the SRTP fast path
 // owns the leg, the packet is encrypted and sent here, without pion. It
 // allocates nothing.
-func (l *Leg) WriteRTP(pkt []byte) error {
+func (l *Leg) WriteRTP(pkt []byte) error { return l.writeRTP(pkt, nil) }
+
+// writeRTP is WriteRTP; on the fast path the encrypted packet joins q
+// (nil: sent at once) when q sends on the leg's socket.
+func (l *Leg) writeRTP(pkt []byte, q *sendBatch) error {
 	if l.isDone() {
 		return ErrClosed
 	}
@@ -67,7 +71,7 @@ func (l *Leg) WriteRTP(pkt []byte) error {
 	if f := l.fast; f != nil {
 		// The fast path's own SRTP context carries the rollover counter
 		// on from here.
-		err = f.send(h, payload)
+		err = f.send(h, payload, q)
 	} else {
 		// Followed while pion sends, for the fast path to take over
 		// with pion's rollover counter.

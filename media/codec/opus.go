@@ -57,7 +57,7 @@ func newOpusEncoder(cfg OpusConfig, rate int) (Encoder, error) {
 // newOpusEncoderChannels creates an encoder for interleaved PCM of one or
 // two channels; the gateway only sends mono, tests also stereo.
 func newOpusEncoderChannels(cfg OpusConfig, rate, channels int) (*opusEncoder, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, err := cfg.withDefaults(rate)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,159 @@
+package browserleg
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callgate/callgate/media/codec"
+)
+
+// The playout clock of transcoding bridges. A bridge that transcodes
+// plays one 20 ms frame each way per tick. Rather than a ticker and a
+// goroutine per call, an Engine runs one clock split into lanes, one per
+// processor: each lane's goroutine ticks every bridge it holds in turn,
+// and the frames it encodes toward browsers on the engine's shared socket
+// go out together in one sendmmsg(2) at the end of the tick. A call then
+// costs no timer wake-up of its own, and its packets toward the browser
+// share a system call with the lane's other calls. A lane's goroutine runs
+// only while the lane holds a bridge.
+
+// playoutClock spreads transcoding bridges over its lanes.
+type playoutClock struct {
+	media *mediaConn // the engine's shared socket; nil: no batching
+	every time.Duration
+
+	mu     sync.Mutex
+	lanes  []*playoutLane
+	closed bool
+}
+
+// newPlayoutClock returns a clock of lanes lanes (at least one) that
+// batches on media (nil: packets are sent one by one).
+func newPlayoutClock(media *mediaConn, lanes int) *playoutClock {
+	c := &playoutClock{media: media, every: codec.FrameDuration}
+	for range max(lanes, 1) {
+		c.lanes = append(c.lanes, &playoutLane{clock: c})
+	}
+	return c
+}
+
+// join adds b to the least busy lane, starting that lane's goroutine if it
+// was idle. It returns the lane, or nil once the clock is closed.
+func (c *playoutClock) join(b *Bridger) *playoutLane {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	best := c.lanes[0]
+	for _, l := range c.lanes[1:] {
+		if l.size() < best.size() {
+			best = l
+		}
+	}
+	best.add(b)
+	return best
+}
+
+// close stops every lane and waits for their goroutines.
+func (c *playoutClock) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	for _, l := range c.lanes {
+		l.halt()
+	}
+}
+
+// playoutLane is one goroutine's share of the transcoding bridges.
+type playoutLane struct {
+	clock *playoutClock
+
+	mu      sync.Mutex
+	members []*Bridger
+	stop    chan struct{} // closed to end the running goroutine; nil: idle
+	wg      sync.WaitGroup
+	rounds  atomic.Uint64 // ticks played, for tests
+}
+
+// size is how many bridges the lane holds.
+func (l *playoutLane) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.members)
+}
+
+// add takes b on and starts the goroutine when the lane was idle.
+func (l *playoutLane) add(b *Bridger) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.members = append(l.members, b)
+	if l.stop == nil {
+		l.stop = make(chan struct{})
+		l.wg.Add(1)
+		go l.run(l.stop)
+	}
+}
+
+// leave drops b; the goroutine ends when the lane is left empty. A tick
+// already under way may still reach b once: the bridge's tcMu and its
+// stopped state make that harmless.
+func (l *playoutLane) leave(b *Bridger) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, m := range l.members {
+		if m == b {
+			last := len(l.members) - 1
+			l.members[i] = l.members[last]
+			l.members[last] = nil
+			l.members = l.members[:last]
+			break
+		}
+	}
+	if len(l.members) == 0 && l.stop != nil {
+		close(l.stop)
+		l.stop = nil
+	}
+}
+
+// halt ends the goroutine whatever the lane holds and waits for it.
+func (l *playoutLane) halt() {
+	l.mu.Lock()
+	if l.stop != nil {
+		close(l.stop)
+		l.stop = nil
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
+
+// run ticks the lane's bridges every 20 ms until stop is closed.
+func (l *playoutLane) run(stop chan struct{}) {
+	defer l.wg.Done()
+	t := time.NewTicker(l.clock.every)
+	defer t.Stop()
+	var batch *sendBatch
+	if l.clock.media != nil {
+		batch = newSendBatch(l.clock.media)
+	}
+	var tick []*Bridger
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		l.mu.Lock()
+		tick = append(tick[:0], l.members...)
+		l.mu.Unlock()
+		for _, b := range tick {
+			b.playout(batch)
+		}
+		if batch != nil {
+			batch.flush()
+		}
+		clear(tick)
+		l.rounds.Add(1)
+	}
+}

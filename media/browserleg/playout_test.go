@@ -1,0 +1,76 @@
+package browserleg
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// idleBridge is a bridge that is not transcoding: a lane may tick it, and
+// the tick does nothing.
+func idleBridge() *Bridger { return &Bridger{stop: make(chan struct{})} }
+
+// TestPlayoutLanesBalanceAndGoIdle joins bridges to a two-lane clock:
+// they are spread evenly, a lane ticks only while it holds a bridge, and
+// its goroutine ends when the last one leaves and starts again on a join.
+func TestPlayoutLanesBalanceAndGoIdle(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	c := newPlayoutClock(nil, 2)
+	c.every = time.Millisecond
+	defer c.close()
+
+	bs := []*Bridger{idleBridge(), idleBridge(), idleBridge()}
+	lanes := make([]*playoutLane, len(bs))
+	for i, b := range bs {
+		if lanes[i] = c.join(b); lanes[i] == nil {
+			t.Fatal("join on an open clock returned no lane")
+		}
+	}
+	if a, b := c.lanes[0].size(), c.lanes[1].size(); a+b != 3 || a < 1 || b < 1 {
+		t.Fatalf("lanes hold %d and %d bridges", a, b)
+	}
+	for _, l := range c.lanes {
+		start := l.rounds.Load()
+		waitFor(t, "lane ticking", 5*time.Second, func() bool { return l.rounds.Load() > start+3 })
+	}
+
+	for i, b := range bs {
+		lanes[i].leave(b)
+	}
+	lanes[0].leave(bs[0]) // twice: nothing happens
+	waitNoLeaks(t, before)
+	for _, l := range c.lanes {
+		if l.size() != 0 {
+			t.Errorf("lane still holds %d", l.size())
+		}
+	}
+	idle := c.lanes[0].rounds.Load() + c.lanes[1].rounds.Load()
+	time.Sleep(20 * time.Millisecond)
+	if now := c.lanes[0].rounds.Load() + c.lanes[1].rounds.Load(); now != idle {
+		t.Errorf("idle lanes ticked %d times", now-idle)
+	}
+
+	// A join after going idle starts the lane again.
+	l := c.join(idleBridge())
+	start := l.rounds.Load()
+	waitFor(t, "lane ticking again", 5*time.Second, func() bool { return l.rounds.Load() > start+3 })
+}
+
+// TestPlayoutClockClose stops lanes that still hold bridges; a join after
+// Close gets no lane and starts nothing.
+func TestPlayoutClockClose(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	c := newPlayoutClock(nil, 3)
+	c.every = time.Millisecond
+	for range 5 {
+		c.join(idleBridge())
+	}
+	c.close()
+	c.close()
+	goleak.VerifyNone(t, before)
+	if c.join(idleBridge()) != nil {
+		t.Error("join after close returned a lane")
+	}
+	goleak.VerifyNone(t, before)
+}
