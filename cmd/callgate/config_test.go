@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +79,21 @@ func TestEmptyConfigIsDefaults(t *testing.T) {
 	}
 	if fc.Listen.SIPUDP != ":5060" || fc.Listen.SIPTCP != ":5060" || fc.Listen.HTTP != ":8080" || fc.DataDir != "callgate-data" {
 		t.Fatalf("defaults: %+v", fc.Listen)
+	}
+}
+
+// TestOpusEncoderKeysReachGateway: webrtc.opus_bitrate and
+// webrtc.opus_complexity end up in the gateway's WebRTC config.
+func TestOpusEncoderKeysReachGateway(t *testing.T) {
+	fc, err := parseConfig([]byte("data_dir: " + t.TempDir() + "\nwebrtc:\n  opus_bitrate: 40000\n  opus_complexity: 5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := gatewayConfig(fc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WebRTC.OpusBitrate != 40000 || cfg.WebRTC.OpusComplexity != 5 {
+		t.Errorf("opus bitrate %d complexity %d", cfg.WebRTC.OpusBitrate, cfg.WebRTC.OpusComplexity)
 	}
 }

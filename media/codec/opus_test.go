@@ -186,3 +186,44 @@ func TestOpusConfigAndClose(t *testing.T) {
 		t.Error("Conceal after Close wrote samples")
 	}
 }
+
+// TestOpusDefaultBitrateFollowsInputBand: with no bitrate set, speech from
+// a narrowband leg comes out near 20 kbit/s, from a wideband leg near
+// 24 kbit/s, and at 48 kHz near DefaultOpusBitrate; a configured bitrate
+// wins. The Validate method checks the same ranges as the encoder.
+func TestOpusDefaultBitrateFollowsInputBand(t *testing.T) {
+	cases := []struct {
+		rate, bitrate, want int
+	}{
+		{8000, 0, 20000}, {16000, 0, 24000}, {48000, 0, DefaultOpusBitrate}, {8000, 12000, 12000},
+	}
+	for _, c := range cases {
+		enc, err := NewEncoder(Opus, EncoderConfig{SampleRate: c.rate, Opus: OpusConfig{Bitrate: c.bitrate}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm := voiceLikeAt(c.rate, 3*c.rate)
+		frame := c.rate / 50
+		out := make([]byte, 1500)
+		bytes := 0
+		for i := 0; i+frame <= len(pcm); i += frame {
+			n, err := enc.Encode(pcm[i:i+frame], out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bytes += n
+		}
+		enc.Close()
+		got := bytes * 8 / 3
+		t.Logf("%d Hz, bitrate %d: %d bit/s", c.rate, c.bitrate, got)
+		if got < c.want*7/10 || got > c.want*12/10 {
+			t.Errorf("%d Hz, bitrate %d: %d bit/s, want about %d", c.rate, c.bitrate, got, c.want)
+		}
+	}
+	if err := (OpusConfig{Complexity: 11}).Validate(); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("Validate: %v", err)
+	}
+	if err := (OpusConfig{}).Validate(); err != nil {
+		t.Errorf("zero config: %v", err)
+	}
+}
