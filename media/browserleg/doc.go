@@ -64,6 +64,13 @@
 // round-trip time. A Bridger stops by itself after an inactivity timeout or
 // when its Leg ends.
 //
+// When the two sides share no codec the bridge transcodes (codec
+// package). The Engine's playout clock, with one lane per processor,
+// then plays each transcoding bridge's 20 ms frames, and a lane sends the
+// SRTP of one tick toward all its browsers in one sendmmsg(2).
+// Config.Opus tunes the Opus encoder; by default its bitrate follows the
+// phone's audio band.
+//
 // A call from a browser to a phone, in outline:
 //
 //	eng, _ := browserleg.NewEngine(browserleg.Config{PublicIP: ip})
