@@ -118,7 +118,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	e.settings = se
-	e.playout = newPlayoutClock(e.media, runtime.GOMAXPROCS(0))
+	e.playout = newPlayoutClock(e.media, runtime.GOMAXPROCS(0), e.log)
 	e.log.Debug("browserleg: engine ready", "addr", e.addr, "fingerprint", fp)
 	return e, nil
 }

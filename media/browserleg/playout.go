@@ -1,6 +1,7 @@
 package browserleg
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 type playoutClock struct {
 	media *mediaConn // the engine's shared socket; nil: no batching
 	every time.Duration
+	log   *slog.Logger
 
 	mu     sync.Mutex
 	lanes  []*playoutLane
@@ -29,9 +31,10 @@ type playoutClock struct {
 }
 
 // newPlayoutClock returns a clock of lanes lanes (at least one) that
-// batches on media (nil: packets are sent one by one).
-func newPlayoutClock(media *mediaConn, lanes int) *playoutClock {
-	c := &playoutClock{media: media, every: codec.FrameDuration}
+// batches on media (nil: packets are sent one by one) and logs overruns
+// to log.
+func newPlayoutClock(media *mediaConn, lanes int, log *slog.Logger) *playoutClock {
+	c := &playoutClock{media: media, every: codec.FrameDuration, log: log}
 	for range max(lanes, 1) {
 		c.lanes = append(c.lanes, &playoutLane{clock: c})
 	}
@@ -75,7 +78,15 @@ type playoutLane struct {
 	stop    chan struct{} // closed to end the running goroutine; nil: idle
 	wg      sync.WaitGroup
 	rounds  atomic.Uint64 // ticks played, for tests
+
+	// Ticks that took longer than a period, and when that was last
+	// logged; only the lane's goroutine touches these.
+	overruns   uint64
+	lastWarned time.Time
 }
+
+// overrunWarnEvery bounds how often a lane logs that it falls behind.
+const overrunWarnEvery = time.Minute
 
 // size is how many bridges the lane holds.
 func (l *playoutLane) size() int {
@@ -144,6 +155,7 @@ func (l *playoutLane) run(stop chan struct{}) {
 			return
 		case <-t.C:
 		}
+		start := time.Now()
 		l.mu.Lock()
 		tick = append(tick[:0], l.members...)
 		l.mu.Unlock()
@@ -153,7 +165,25 @@ func (l *playoutLane) run(stop chan struct{}) {
 		if batch != nil {
 			batch.flush()
 		}
+		l.checkOverrun(start, len(tick))
 		clear(tick)
 		l.rounds.Add(1)
+	}
+}
+
+// checkOverrun notes a tick that began at start and outlasted the period:
+// the lane's calls then get fewer frames than they play, which listeners
+// hear as gaps. It warns at most once a minute, with how many ticks ran
+// late since the last warning and how many calls the lane carries.
+func (l *playoutLane) checkOverrun(start time.Time, calls int) {
+	took := time.Since(start)
+	if took <= l.clock.every {
+		return
+	}
+	l.overruns++
+	if now := time.Now(); now.Sub(l.lastWarned) >= overrunWarnEvery {
+		l.clock.log.Warn("browserleg: transcoding falls behind its 20 ms clock: the machine is short of CPU",
+			"tick", took, "late_ticks", l.overruns, "calls_in_lane", calls)
+		l.lastWarned, l.overruns = now, 0
 	}
 }

@@ -1,6 +1,10 @@
 package browserleg
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +20,7 @@ func idleBridge() *Bridger { return &Bridger{stop: make(chan struct{})} }
 // its goroutine ends when the last one leaves and starts again on a join.
 func TestPlayoutLanesBalanceAndGoIdle(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	c := newPlayoutClock(nil, 2)
+	c := newPlayoutClock(nil, 2, quietLog)
 	c.every = time.Millisecond
 	defer c.close()
 
@@ -61,7 +65,7 @@ func TestPlayoutLanesBalanceAndGoIdle(t *testing.T) {
 // Close gets no lane and starts nothing.
 func TestPlayoutClockClose(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	c := newPlayoutClock(nil, 3)
+	c := newPlayoutClock(nil, 3, quietLog)
 	c.every = time.Millisecond
 	for range 5 {
 		c.join(idleBridge())
@@ -73,4 +77,37 @@ func TestPlayoutClockClose(t *testing.T) {
 		t.Error("join after close returned a lane")
 	}
 	goleak.VerifyNone(t, before)
+}
+
+// TestPlayoutWarnsWhenLaneFallsBehind: a tick longer than the period is
+// logged once, with the lane's size, however many follow within a minute.
+func TestPlayoutWarnsWhenLaneFallsBehind(t *testing.T) {
+	var logs lockedBuffer
+	c := newPlayoutClock(nil, 1, slog.New(slog.NewTextHandler(&logs, nil)))
+	c.every = time.Nanosecond // every tick is late
+	defer c.close()
+	l := c.join(idleBridge())
+	waitFor(t, "late ticks", 5*time.Second, func() bool { return l.rounds.Load() > 20 })
+	out := logs.String()
+	if n := strings.Count(out, "falls behind"); n != 1 || !strings.Contains(out, "calls_in_lane=1") {
+		t.Errorf("%d warnings:\n%s", n, out)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a test together.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *lockedBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *lockedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
