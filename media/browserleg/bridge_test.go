@@ -109,14 +109,7 @@ func TestBridgeStrangersAndLatch(t *testing.T) {
 
 func TestBridgePayloadTypeMapping(t *testing.T) {
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer leg.Close()
-	br.applyAnswer(answer)
-	br.waitConnected(leg)
+	leg, br := connectedLeg(t, e)
 
 	ph := newPhone(t, "127.0.0.1")
 	pair := newPair(t)

@@ -37,14 +37,7 @@ func (r *recordingTap) counts() (int, int) {
 // nothing once removed.
 func TestBridgeTapSeesBothDirections(t *testing.T) {
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer leg.Close()
-	br.applyAnswer(answer)
-	br.waitConnected(leg)
+	leg, _ := connectedLeg(t, e)
 	ph := newPhone(t, "127.0.0.1")
 	pair := newPair(t)
 	b := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), PhoneCodecs: []media.Codec{pcmu, dtmf8k}, Logger: quietLog})

@@ -262,14 +262,7 @@ func TestBridgePhoneRTCPOff(t *testing.T) {
 // the browser's SSRC (a new track calling the sink) and across hold.
 func TestBridgePhoneSSRCContinuity(t *testing.T) {
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer leg.Close()
-	br.applyAnswer(answer)
-	br.waitConnected(leg)
+	leg, br := connectedLeg(t, e)
 
 	ph := newPhone(t, "127.0.0.1")
 	b := Bridge(leg, newPair(t), BridgeConfig{PhoneRemote: ph.addr(), RTCPInterval: -1, Logger: quietLog})

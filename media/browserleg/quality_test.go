@@ -10,14 +10,7 @@ import (
 // sender reports.
 func TestLegQualityFromBrowserReports(t *testing.T) {
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer leg.Close()
-	br.applyAnswer(answer)
-	br.waitConnected(leg)
+	leg, br := connectedLeg(t, e)
 	if q := leg.Quality(); q.ReportsReceived != 0 {
 		t.Fatalf("quality before any report: %+v", q)
 	}
