@@ -182,14 +182,13 @@ type Bridger struct {
 	tap atomic.Pointer[tapBox]
 
 	// Transcoding (bridgetranscode.go): nil while payloads pass untouched.
-	tc       atomic.Pointer[transcoding]
-	tcMu     sync.Mutex // serialises the playout tick with replacing tc; guards the three below
-	ticks    int        // playout ticks so far
-	fec      fecTuner
-	tcBuf    [rtpMTU]byte
-	tickOnce sync.Once
-	laneMu   sync.Mutex
-	lane     *playoutLane // the playout lane holding the bridge; nil: none
+	tc     atomic.Pointer[transcoding]
+	tcMu   sync.Mutex // serialises the playout tick with replacing tc; guards the three below
+	ticks  int        // playout ticks so far
+	fec    fecTuner
+	tcBuf  [rtpMTU]byte
+	laneMu sync.Mutex
+	lane   *playoutLane // the playout lane holding the bridge; nil: none
 
 	wg      sync.WaitGroup
 	stop    chan struct{}

@@ -100,18 +100,16 @@ func newTranscoding(bc, pc media.Codec, opus codec.OpusConfig) (*transcoding, er
 	return &transcoding{browser: bc, phone: pc, toPhone: toPhone, toBrowser: toBrowser}, nil
 }
 
-// startTicker puts the bridge on its engine's playout clock once
-// (playout.go).
+// startTicker puts the bridge on its engine's playout clock unless it
+// is there already (playout.go).
 func (b *Bridger) startTicker() {
-	b.tickOnce.Do(func() {
-		// Under laneMu a stop either comes first and is seen here, or
-		// comes after and its leaveClock finds the lane.
-		b.laneMu.Lock()
-		defer b.laneMu.Unlock()
-		if !b.stopping() {
-			b.lane = b.leg.e.playout.join(b)
-		}
-	})
+	// Under laneMu a stop either comes first and is seen here, or comes
+	// after and its leaveClock finds the lane.
+	b.laneMu.Lock()
+	defer b.laneMu.Unlock()
+	if b.lane == nil && !b.stopping() {
+		b.lane = b.leg.e.playout.join(b)
+	}
 }
 
 // leaveClock takes the bridge off the playout clock.

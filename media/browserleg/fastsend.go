@@ -45,20 +45,18 @@ func (f *fastLeg) send(h *rtp.Header, payload []byte, q *sendBatch) error {
 		return fmt.Errorf("%w: %d bytes", ErrBadRTP, n+len(payload))
 	}
 	n += copy(f.txBuf[n:], payload)
-	if q != nil && q.conn == f.conn {
-		out, err := f.tx.EncryptRTP(q.slot(), f.txBuf[:n], &f.txHdr)
-		if err != nil {
-			return err
-		}
-		q.add(out, f.peer)
-		f.rtpOut.Add(1)
-		return nil
+	batched := q != nil && q.conn == f.conn
+	dst := f.txBuf[:0] // encrypted in place unless batched
+	if batched {
+		dst = q.slot()
 	}
-	out, err := f.tx.EncryptRTP(f.txBuf[:0], f.txBuf[:n], &f.txHdr)
+	out, err := f.tx.EncryptRTP(dst, f.txBuf[:n], &f.txHdr)
 	if err != nil {
 		return err
 	}
-	if err := f.conn.send(out, f.peer); err != nil {
+	if batched {
+		q.add(out, f.peer)
+	} else if err := f.conn.send(out, f.peer); err != nil {
 		return err
 	}
 	f.rtpOut.Add(1)

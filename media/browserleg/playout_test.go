@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,32 +81,14 @@ func TestPlayoutClockClose(t *testing.T) {
 // TestPlayoutWarnsWhenLaneFallsBehind: a tick longer than the period is
 // logged once, with the lane's size, however many follow within a minute.
 func TestPlayoutWarnsWhenLaneFallsBehind(t *testing.T) {
-	var logs lockedBuffer
+	var logs bytes.Buffer
 	c := newPlayoutClock(nil, 1, slog.New(slog.NewTextHandler(&logs, nil)))
 	c.every = time.Nanosecond // every tick is late
-	defer c.close()
 	l := c.join(idleBridge())
 	waitFor(t, "late ticks", 5*time.Second, func() bool { return l.rounds.Load() > 20 })
+	c.close() // the lane's goroutine has ended: logs is ours to read
 	out := logs.String()
 	if n := strings.Count(out, "falls behind"); n != 1 || !strings.Contains(out, "calls_in_lane=1") {
 		t.Errorf("%d warnings:\n%s", n, out)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for a logger and a test together.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

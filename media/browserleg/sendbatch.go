@@ -1,9 +1,6 @@
 package browserleg
 
-import (
-	"net/netip"
-	"sync/atomic"
-)
+import "net/netip"
 
 // sendBatchMax bounds the packets one sendBatch holds; a full batch is
 // flushed at once. 64 packets take one sendmmsg(2) call where they would
@@ -25,7 +22,7 @@ type sendBatch struct {
 
 	sys batchSys // the platform's sending state
 
-	sent, failed atomic.Uint64 // packets, for tests and debugging
+	sent, failed uint64 // packets so far, for tests
 }
 
 // newSendBatch returns a batch that sends on c.
@@ -49,7 +46,7 @@ func (q *sendBatch) slot() []byte {
 
 // add queues pkt, which must be the buffer slot returned, for to.
 func (q *sendBatch) add(pkt []byte, to netip.AddrPort) {
-	q.bufs[q.n] = pkt[:len(pkt):cap(pkt)]
+	q.bufs[q.n] = pkt
 	q.dst[q.n] = to
 	q.n++
 }
@@ -61,8 +58,8 @@ func (q *sendBatch) flush() {
 		return
 	}
 	sent, failed := q.sys.send(q)
-	q.sent.Add(uint64(sent))
-	q.failed.Add(uint64(failed))
+	q.sent += uint64(sent)
+	q.failed += uint64(failed)
 	q.n = 0
 }
 

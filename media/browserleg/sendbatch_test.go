@@ -69,13 +69,13 @@ func TestSendBatchDeliversInOrder(t *testing.T) {
 			}
 		}
 	}
-	if s, f := q.sent.Load(), q.failed.Load(); s != 5*each || f != 0 {
+	if s, f := q.sent, q.failed; s != 5*each || f != 0 {
 		t.Errorf("sent %d failed %d", s, f)
 	}
 	// An empty flush sends nothing.
 	q.flush()
-	if q.sent.Load() != 5*each {
-		t.Errorf("empty flush sent %d", q.sent.Load()-5*each)
+	if q.sent != 5*each {
+		t.Errorf("empty flush sent %d", q.sent-5*each)
 	}
 }
 
@@ -96,7 +96,7 @@ func TestSendBatchSkipsRefusedDestination(t *testing.T) {
 	if got[0][0] != "first" || got[1][0] != "second" {
 		t.Errorf("got %v", got)
 	}
-	if s, f := q.sent.Load(), q.failed.Load(); s != 2 || f != 2 {
+	if s, f := q.sent, q.failed; s != 2 || f != 2 {
 		t.Errorf("sent %d failed %d, want 2 and 2", s, f)
 	}
 }
@@ -111,7 +111,7 @@ func TestSendBatchAfterClose(t *testing.T) {
 	queue(q, "a", apOf(socks[0]))
 	queue(q, "b", apOf(socks[0]))
 	q.flush()
-	if s, f := q.sent.Load(), q.failed.Load(); s != 0 || f != 2 {
+	if s, f := q.sent, q.failed; s != 0 || f != 2 {
 		t.Errorf("sent %d failed %d, want 0 and 2", s, f)
 	}
 }
