@@ -78,30 +78,34 @@ func browserSSRC(t *testing.T, br *testBrowser) uint32 {
 }
 
 // connectLeg connects a test browser and a leg: we answer the browser's
-// offer (pion makes us the DTLS client) or the browser answers ours (it
-// takes the client role, we serve).
+// offer (pion makes us the DTLS client, as connectedLeg does) or the
+// browser answers ours (it takes the client role, we serve).
 func connectLeg(t *testing.T, e *Engine, br *testBrowser, weOffer bool) *Leg {
 	t.Helper()
-	if weOffer {
-		leg, offer, err := e.Offer(testCtx(t), []media.Codec{pcmu}, &dtmf8k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { leg.Close() })
-		if err := leg.SetAnswer(br.answer(offer)); err != nil {
-			t.Fatal(err)
-		}
-		br.waitConnected(leg)
-		return leg
+	if !weOffer {
+		return answeredLeg(t, e, br)
 	}
-	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
+	leg, offer, err := e.Offer(testCtx(t), []media.Codec{pcmu}, &dtmf8k)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { leg.Close() })
-	br.applyAnswer(answer)
+	if err := leg.SetAnswer(br.answer(offer)); err != nil {
+		t.Fatal(err)
+	}
 	br.waitConnected(leg)
 	return leg
+}
+
+// bridgedPhone bridges leg to a new phone on loopback through a new
+// socket pair; the bridge closes with the test.
+func bridgedPhone(t *testing.T, leg *Leg) (*phone, *media.SocketPair) {
+	t.Helper()
+	ph := newPhone(t, "127.0.0.1")
+	pair := newPair(t)
+	bridge := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), Logger: quietLog})
+	t.Cleanup(func() { bridge.Close() })
+	return ph, pair
 }
 
 // waitFast waits until the fast path owns the leg.
@@ -196,12 +200,8 @@ func TestFastPathOff(t *testing.T) {
 	if e.media != nil {
 		t.Fatal("socket wrapped with the fast path off")
 	}
-	br := newTestBrowser(t)
-	leg := connectLeg(t, e, br, false)
-	ph := newPhone(t, "127.0.0.1")
-	pair := newPair(t)
-	bridge := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), Logger: quietLog})
-	defer bridge.Close()
+	leg, br := connectedLeg(t, e)
+	ph, pair := bridgedPhone(t, leg)
 	browserToPhone(t, br, &browserStream{}, ph, 20, 0)
 	phoneToBrowser(t, ph, &phoneStream{}, pairAddr(pair), br, 20)
 	if _, ok := leg.fastCounters(); ok {
@@ -218,13 +218,9 @@ func TestFastPathPortRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	br := newTestBrowser(t)
-	leg := connectLeg(t, e, br, false)
+	leg, br := connectedLeg(t, e)
 	waitFast(t, leg)
-	ph := newPhone(t, "127.0.0.1")
-	pair := newPair(t)
-	bridge := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), Logger: quietLog})
-	defer bridge.Close()
+	ph, pair := bridgedPhone(t, leg)
 	browserToPhone(t, br, &browserStream{}, ph, 20, 0)
 	phoneToBrowser(t, ph, &phoneStream{}, pairAddr(pair), br, 20)
 	if c, ok := leg.fastCounters(); !ok || c.rtpIn < 20 || c.rtpOut < 20 {
@@ -241,8 +237,7 @@ func TestFastPathContinuesRollover(t *testing.T) {
 	fastStartHook.Store(&hook)
 	t.Cleanup(func() { fastStartHook.Store(nil) })
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg := connectLeg(t, e, br, false)
+	leg, br := connectedLeg(t, e)
 	send := func(from, n int) {
 		for i := from; i < from+n; i++ {
 			seq := uint16(65520 + i) // wraps after 16 packets
@@ -274,13 +269,9 @@ func TestFastPathGivesBack(t *testing.T) {
 	fastKeysHook.Store(&hook)
 	t.Cleanup(func() { fastKeysHook.Store(nil) })
 	e := newTestEngine(t, Config{})
-	br := newTestBrowser(t)
-	leg := connectLeg(t, e, br, false)
+	leg, br := connectedLeg(t, e)
 	waitFast(t, leg)
-	ph := newPhone(t, "127.0.0.1")
-	pair := newPair(t)
-	bridge := Bridge(leg, pair, BridgeConfig{PhoneRemote: ph.addr(), Logger: quietLog})
-	defer bridge.Close()
+	ph, pair := bridgedPhone(t, leg)
 	stop := bothWays(ph, pairAddr(pair), br)
 	waitFor(t, "the fast path to give the leg back", 5*time.Second, func() bool { _, ok := leg.fastCounters(); return !ok })
 	stop()

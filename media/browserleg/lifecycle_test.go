@@ -11,10 +11,17 @@ import (
 	"github.com/callgate/callgate/media"
 )
 
-// connectedLeg answers a test browser and waits for the connection.
+// connectedLeg answers a new test browser and waits for the connection.
 func connectedLeg(t *testing.T, e *Engine) (*Leg, *testBrowser) {
 	t.Helper()
 	br := newTestBrowser(t)
+	return answeredLeg(t, e, br), br
+}
+
+// answeredLeg answers br's offer with PCMU and telephone-event/8000 and
+// returns the leg once br is connected; the leg closes with the test.
+func answeredLeg(t *testing.T, e *Engine, br *testBrowser) *Leg {
+	t.Helper()
 	leg, answer, err := e.Answer(testCtx(t), br.offer("", nil), pcmu, &dtmf8k)
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +29,7 @@ func connectedLeg(t *testing.T, e *Engine) (*Leg, *testBrowser) {
 	t.Cleanup(func() { leg.Close() })
 	br.applyAnswer(answer)
 	br.waitConnected(leg)
-	return leg, br
+	return leg
 }
 
 func waitDone(t *testing.T, done <-chan struct{}, what string) {
