@@ -31,27 +31,16 @@ var secondPhone = phoneLine{name: "baresip-1005", user: "1005", sipPort: 5062, c
 func (dl *dialerLab) attendedTransfer(t *testing.T) {
 	began := time.Now()
 	c, ph, ph2, g := dl.c, dl.ph, dl.ph2, dl.g
-	p := dl.need(t)
-	c.cleanCalls(t, p)
-	dl.cleanSecondLine(t)
-	transfers := len(devents(t, p, "callgate:transfer"))
-	endedBefore := len(devents(t, p, "callgate:ended"))
+	p, transfers, endedBefore := dl.transferStart(t)
 
-	m := ph.mark()
-	p.click(t, "number-input")
-	p.press(t, "Control+A")
-	p.typeText(t, "1001")
-	p.click(t, "call-button")
-	ph.waitEvent(t, m, "CALL_ESTABLISHED", 10*time.Second)
-	dwait(t, p, 10*time.Second, map[string]any{"call": "in-call", "peer": "1001", "calls": 1})
-	c.flowing(t, p, 25)
+	dl.callDeskPhone(t, p, map[string]any{"call": "in-call", "peer": "1001", "calls": 1})
 
 	// 1005 calls the busy dialer; answering it from the second-call row
 	// holds 1001 (re-INVITE, a=sendonly).
 	m2 := ph2.mark()
 	ph2.command(t, "dial", "sip:1004@"+g.domain)
 	dwait(t, p, 15*time.Second, map[string]any{"calls": 2, "otherPeer": "1005", "otherState": "Ringing"})
-	m = ph.mark()
+	m := ph.mark()
 	p.click(t, "other-answer")
 	dwait(t, p, 10*time.Second, map[string]any{"call": "in-call", "peer": "1005", "otherPeer": "1001", "otherState": "On hold"})
 	ph2.waitEvent(t, m2, "CALL_ESTABLISHED", 10*time.Second)
@@ -109,12 +98,8 @@ func (dl *dialerLab) attendedTransfer(t *testing.T) {
 // and releases the dialer with BYE.
 func (dl *dialerLab) blindTransfer(t *testing.T) {
 	began := time.Now()
-	c, ph, ph2, g := dl.c, dl.ph, dl.ph2, dl.g
-	p := dl.need(t)
-	c.cleanCalls(t, p)
-	dl.cleanSecondLine(t)
-	transfers := len(devents(t, p, "callgate:transfer"))
-	endedBefore := len(devents(t, p, "callgate:ended"))
+	ph, ph2, g := dl.ph, dl.ph2, dl.g
+	p, transfers, endedBefore := dl.transferStart(t)
 
 	m2 := ph2.mark()
 	ph2.command(t, "dial", "sip:1004@"+g.domain)
@@ -314,4 +299,14 @@ func (dl *dialerLab) cleanSecondLine(t *testing.T) {
 			_, _ = dl.ph2.commandErr("hangup", "")
 		}
 	})
+}
+
+// transferStart readies the dialer for a transfer test: no call, no
+// second line; it returns the page and how many transfer and ended
+// events the dialer had reported before.
+func (dl *dialerLab) transferStart(t *testing.T) (p *page, transfers, endedBefore int) {
+	p = dl.need(t)
+	dl.c.cleanCalls(t, p)
+	dl.cleanSecondLine(t)
+	return p, len(devents(t, p, "callgate:transfer")), len(devents(t, p, "callgate:ended"))
 }

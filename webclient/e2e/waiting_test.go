@@ -23,14 +23,7 @@ func (dl *dialerLab) callWaiting(t *testing.T) {
 	c.cleanCalls(t, p, js)
 	endedBefore := len(devents(t, p, "callgate:ended"))
 
-	m := ph.mark()
-	p.click(t, "number-input")
-	p.press(t, "Control+A")
-	p.typeText(t, "1001")
-	p.click(t, "call-button")
-	ph.waitEvent(t, m, "CALL_ESTABLISHED", 10*time.Second)
-	dwait(t, p, 10*time.Second, map[string]any{"call": "in-call", "peer": "1001", "calls": 1, "otherShown": false})
-	c.flowing(t, p, 25)
+	dl.callDeskPhone(t, p, map[string]any{"call": "in-call", "peer": "1001", "calls": 1, "otherShown": false})
 
 	// 1000 calls the busy dialer: callgate forwards the INVITE, and the
 	// dialer rings it beside the call with the phone.
@@ -51,7 +44,7 @@ func (dl *dialerLab) callWaiting(t *testing.T) {
 	// Answer from the row: the phone is held first (RFC 3264 §8.4: the
 	// re-INVITE offers sendonly, the phone answers recvonly and stops
 	// sending), then 1000 is answered and becomes the current call.
-	m = ph.mark()
+	m := ph.mark()
 	p.click(t, "other-answer")
 	s = dwait(t, p, 10*time.Second, map[string]any{"call": "in-call", "peer": "1000", "otherPeer": "1001", "otherState": "On hold"})
 	if s.CallLabel != "In call" || s.Calls != 2 {
@@ -183,4 +176,18 @@ func (dl *dialerLab) receiving(t *testing.T, p *page, label string) {
 	if in, out := r1.PacketsReceived-r0.PacketsReceived, r1.PacketsSent-r0.PacketsSent; in < 25 || out < 25 {
 		t.Errorf("%s: received %d and sent %d packets in 1 s, want about 50 each", label, in, out)
 	}
+}
+
+// callDeskPhone dials the desk phone 1001 from the dialer's number field,
+// waits until the phone has the call and the dialer's state holds want,
+// and until media flows.
+func (dl *dialerLab) callDeskPhone(t *testing.T, p *page, want map[string]any) {
+	m := dl.ph.mark()
+	p.click(t, "number-input")
+	p.press(t, "Control+A")
+	p.typeText(t, "1001")
+	p.click(t, "call-button")
+	dl.ph.waitEvent(t, m, "CALL_ESTABLISHED", 10*time.Second)
+	dwait(t, p, 10*time.Second, want)
+	dl.c.flowing(t, p, 25)
 }
