@@ -175,8 +175,7 @@ func TestBrowserBlindTransfersPhoneToBrowser(t *testing.T) {
 	if cinv.From().Address.User != "1001" {
 		t.Errorf("carol is called by %s, want the transferee bob", cinv.From().Value())
 	}
-	frags := browserNotifies(t, alice)
-	if frags[0] != "SIP/2.0 100 Trying" || frags[len(frags)-1] != "SIP/2.0 200 OK" {
+	if frags := transferSucceeded(t, alice); frags[0] != "SIP/2.0 100 Trying" {
 		t.Fatalf("NOTIFY progress %v", frags)
 	}
 	expectAck(t, carol)
@@ -208,9 +207,7 @@ func TestBrowserBlindTransfersBrowserToPhone(t *testing.T) {
 	if cinv.From().Address.User != "1001" {
 		t.Errorf("carol is called by %s, want the transferee bob", cinv.From().Value())
 	}
-	if frags := browserNotifies(t, alice); frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	wait(t, carol.acks, 2*time.Second, "ACK at carol")
 	browserToneToPhone(t, bob, carol)
 	g722ToneToBrowser(t, carol, bob, sdpTarget(t, cinv.Body()), 0x7202)
@@ -231,9 +228,7 @@ func TestBrowserBlindTransfersBrowserToBrowser(t *testing.T) {
 
 	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
 	carol.answerIncoming()
-	if frags := browserNotifies(t, alice); frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	expectAck(t, carol)
 	connected(t, carol)
 	browsersHearEachOther(t, bob, carol)
@@ -284,9 +279,7 @@ func TestAttendedTransferMovesBrowserParty(t *testing.T) {
 	res2 := secondLine(t, line2, carol)
 
 	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002?Replaces="+replacesFor(res2))
-	if frags := browserNotifies(t, alice); frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	expectBye(t, line2, "BYE on A's second line")
 	phoneToneToBrowser(t, bob, carol, sdpTarget(t, inv.Body()), 0x7303)
 	browserToneToPhone(t, carol, bob)
@@ -311,9 +304,7 @@ func TestAttendedTransferJoinsTwoBrowsers(t *testing.T) {
 	res2 := secondLine(t, line2, carol)
 
 	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002?Replaces="+replacesFor(res2))
-	if frags := browserNotifies(t, alice); frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	expectBye(t, line2, "BYE on A's second line")
 	browsersHearEachOther(t, bob, carol)
 	eventually(t, 3*time.Second, "one call left", func() bool { return g.srv.ActiveCalls() == 1 })
@@ -389,9 +380,7 @@ func TestRecordingFollowsTransfer(t *testing.T) {
 
 	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
 	cinv := wait(t, carol.invites, 3*time.Second, "INVITE at carol")
-	if frags := browserNotifies(t, alice); frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	wait(t, carol.acks, 2*time.Second, "ACK at carol")
 	toCarol, toBob := sdpTarget(t, inv.Body()), sdpTarget(t, cinv.Body())
 	for i := 0; i < 100; i++ {

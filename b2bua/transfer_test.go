@@ -88,6 +88,17 @@ func referFromBrowser(t *testing.T, b *jsBrowser, res *sip.Response, seq uint32,
 }
 
 // browserNotifies reads the browser's NOTIFYs until a final sipfrag and
+// transferSucceeded reads the transferor's NOTIFYs (browserNotifies) and
+// fails unless the last one reports 200 OK; it returns the sipfrag lines.
+func transferSucceeded(t *testing.T, b *jsBrowser) []string {
+	t.Helper()
+	frags := browserNotifies(t, b)
+	if frags[len(frags)-1] != "SIP/2.0 200 OK" {
+		t.Fatalf("NOTIFY progress %v", frags)
+	}
+	return frags
+}
+
 // returns their status lines.
 func browserNotifies(t *testing.T, b *jsBrowser) []string {
 	t.Helper()
@@ -154,8 +165,7 @@ func TestBrowserBlindTransfersPhoneToPhone(t *testing.T) {
 	if cinv.From().Address.User != "1001" || cinv.GetHeader("Referred-By") == nil {
 		t.Errorf("carol is called by %s (Referred-By %v), want bob's identity", cinv.From().Value(), cinv.GetHeader("Referred-By"))
 	}
-	frags := browserNotifies(t, alice)
-	if frags[0] != "SIP/2.0 100 Trying" || frags[len(frags)-1] != "SIP/2.0 200 OK" {
+	if frags := transferSucceeded(t, alice); frags[0] != "SIP/2.0 100 Trying" {
 		t.Fatalf("NOTIFY progress %v", frags)
 	}
 	wait(t, carol.acks, 2*time.Second, "ACK at carol")
@@ -280,10 +290,7 @@ func TestAttendedTransferJoinsBothParties(t *testing.T) {
 	replaces := url.QueryEscape(res2.CallID().Value() + ";to-tag=" + toTag + ";from-tag=" + fromTag)
 	referFromBrowser(t, alice, res, seq+1, "1002?Replaces="+replaces)
 	reinv := wait(t, carol.reinvites, 3*time.Second, "re-INVITE at carol")
-	frags := browserNotifies(t, alice)
-	if frags[len(frags)-1] != "SIP/2.0 200 OK" {
-		t.Fatalf("NOTIFY progress %v", frags)
-	}
+	transferSucceeded(t, alice)
 	// A's second line is released too.
 	bye := wait(t, line2.reqs, 3*time.Second, "BYE on A's second line")
 	if bye.Method != sip.BYE {
