@@ -3,6 +3,7 @@ package b2bua_test
 import (
 	"context"
 	"encoding/binary"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,10 +130,7 @@ func TestRecordingBrowserCallOnRequestHeader(t *testing.T) {
 	})
 	go alice.sendTone(440, 100)
 	toAlice := sdpTarget(t, inv.Body())
-	for i := 0; i < 100; i++ {
-		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0xb0b, ulawTone(1000, 160, i*160)), toAlice)
-		time.Sleep(20 * time.Millisecond)
-	}
+	bob.sendTone1000(toAlice, 100)
 	alice.bye(res)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 	left, right, rate := readStereoWAV(t, recordingIn(t, dir, ""))
@@ -141,5 +139,14 @@ func TestRecordingBrowserCallOnRequestHeader(t *testing.T) {
 	}
 	if f := dominantPCM(right, float64(rate), 440, 1000); f != 1000 {
 		t.Errorf("phone (callee, right) channel holds %v Hz, want 1000", f)
+	}
+}
+
+// sendTone1000 sends n 20 ms PCMU frames of a 1000 Hz tone to dst, paced
+// in real time, on SSRC 0xb0b.
+func (p *deskPhone) sendTone1000(dst *net.UDPAddr, n int) {
+	for i := range n {
+		_, _ = p.rtp.WriteToUDP(rtpPacket(uint16(i), 0xb0b, ulawTone(1000, 160, i*160)), dst)
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -48,10 +48,7 @@ func TestRecordingBrowserCallAsOggOpus(t *testing.T) {
 	})
 	go alice.sendTone(440, 150)
 	toAlice := sdpTarget(t, inv.Body())
-	for i := 0; i < 150; i++ {
-		_, _ = bob.rtp.WriteToUDP(rtpPacket(uint16(i), 0xb0b, ulawTone(1000, 160, i*160)), toAlice)
-		time.Sleep(20 * time.Millisecond)
-	}
+	bob.sendTone1000(toAlice, 150)
 	alice.bye(res)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 
