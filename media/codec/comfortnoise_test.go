@@ -22,15 +22,7 @@ func silenceAfterSpeech(t *testing.T, cnLevel int) (silent, after []int16, st Tr
 	buf := make([]byte, 1500)
 	tick := func() {
 		clock.t = clock.t.Add(20 * time.Millisecond)
-		n, err := tr.Tick(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			if err := sink.hear(buf[:n]); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tickInto(t, tr, buf, sink)
 	}
 	for range 10 {
 		if err := tr.Push(src.next(t)); err != nil {

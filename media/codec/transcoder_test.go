@@ -112,6 +112,22 @@ func (l *listener) hear(pkt []byte) error {
 	return nil
 }
 
+// tickInto plays one tick of tr into buf and gives the packet, if any, to
+// sink; it returns the packet's length.
+func tickInto(t *testing.T, tr *Transcoder, buf []byte, sink *listener) int {
+	t.Helper()
+	n, err := tr.Tick(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		if err := sink.hear(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
 // transcodeTone sends a 1 kHz tone for 2 s from in to out through a
 // Transcoder, dropping the given share of packets, and returns what the
 // far end hears and the transcoder's counters.
@@ -137,15 +153,7 @@ func transcodeTone(t *testing.T, in, out Codec, loss float64, at48k bool) ([]int
 			}
 		}
 		clock.t = clock.t.Add(10 * time.Millisecond)
-		n, err := tr.Tick(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			if err := sink.hear(buf[:n]); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tickInto(t, tr, buf, sink)
 		clock.t = clock.t.Add(10 * time.Millisecond)
 	}
 	return sink.heard, tr.Stats()
@@ -269,15 +277,8 @@ func TestTranscoderPacketDurations(t *testing.T) {
 					}
 				}
 				clock.t = clock.t.Add(20 * time.Millisecond)
-				n, err := tr.Tick(buf)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n > 0 {
+				if tickInto(t, tr, buf, sink) > 0 {
 					sent++
-					if err := sink.hear(buf[:n]); err != nil {
-						t.Fatal(err)
-					}
 				}
 			}
 			st := tr.Stats()
