@@ -51,7 +51,11 @@ type opusEncoder struct {
 // newOpusEncoder creates and configures a mono libopus encoder taking PCM
 // at rate.
 func newOpusEncoder(cfg OpusConfig, rate int) (Encoder, error) {
-	return newOpusEncoderChannels(cfg, rate, 1)
+	e, err := newOpusEncoderChannels(cfg, rate, 1)
+	if err != nil {
+		return nil, err // not a nil *opusEncoder in a non-nil Encoder
+	}
+	return e, nil
 }
 
 // newOpusEncoderChannels creates an encoder for interleaved PCM of one or
@@ -135,22 +139,33 @@ func (e *opusEncoder) Close() error {
 	return nil
 }
 
-// opusDecoder implements FECDecoder on a libopus decoder producing mono.
-// libopus mixes a stereo stream down to mono itself.
+// opusDecoder implements FECDecoder on a libopus decoder producing mono
+// (libopus mixes a stereo stream down itself); with two channels it
+// produces interleaved stereo for OpusStereoDecoder.
 type opusDecoder struct {
-	st      *C.OpusDecoder
-	rate    int
-	cleanup runtime.Cleanup
+	st       *C.OpusDecoder
+	rate     int
+	channels int
+	cleanup  runtime.Cleanup
 }
 
-// newOpusDecoder creates a libopus decoder producing PCM at rate.
+// newOpusDecoder creates a mono libopus decoder producing PCM at rate.
 func newOpusDecoder(rate int) (Decoder, error) {
+	d, err := newOpusDecoderChannels(rate, 1)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// newOpusDecoderChannels creates a decoder of one or two channels.
+func newOpusDecoderChannels(rate, channels int) (*opusDecoder, error) {
 	var code C.int
-	st := C.opus_decoder_create(C.opus_int32(rate), 1, &code)
+	st := C.opus_decoder_create(C.opus_int32(rate), C.int(channels), &code)
 	if code != C.OPUS_OK || st == nil {
 		return nil, opusError("create decoder", code)
 	}
-	d := &opusDecoder{st: st, rate: rate}
+	d := &opusDecoder{st: st, rate: rate, channels: channels}
 	d.cleanup = runtime.AddCleanup(d, func(st *C.OpusDecoder) { C.opus_decoder_destroy(st) }, st)
 	return d, nil
 }
@@ -173,7 +188,7 @@ func (d *opusDecoder) Decode(payload []byte, pcm []int16) (int, error) {
 	if len(payload) == 0 {
 		return 0, ErrEmptyPayload
 	}
-	return d.decode(payload, pcm, min(len(pcm), d.rate*opusMaxMillis/1000), 0)
+	return d.decode(payload, pcm, min(len(pcm)/d.channels, d.rate*opusMaxMillis/1000), 0)
 }
 
 // Conceal implements Decoder with libopus's packet loss concealment.

@@ -12,11 +12,7 @@ static int cg_opus_stereo_lookahead(OpusEncoder *e, opus_int32 *v) {
 */
 import "C"
 
-import (
-	"fmt"
-	"runtime"
-	"unsafe"
-)
+import "fmt"
 
 // OpusVersion is the version string of the libopus linked in, such as
 // "libopus 1.3.1"; empty without cgo.
@@ -85,9 +81,7 @@ func (s *OpusStereoEncoder) Close() error { return s.e.Close() }
 // a mono packet comes out on both channels. It is not safe for concurrent
 // use.
 type OpusStereoDecoder struct {
-	st      *C.OpusDecoder
-	rate    int
-	cleanup runtime.Cleanup
+	d *opusDecoder
 }
 
 // NewOpusStereoDecoder returns a stereo decoder producing PCM at rate
@@ -96,51 +90,22 @@ func NewOpusStereoDecoder(rate int) (*OpusStereoDecoder, error) {
 	if !rateOK(rate) {
 		return nil, fmt.Errorf("%w: Opus stereo output at %d Hz (8000, 16000 or 48000)", ErrInvalidConfig, rate)
 	}
-	var code C.int
-	st := C.opus_decoder_create(C.opus_int32(rate), 2, &code)
-	if code != C.OPUS_OK || st == nil {
-		return nil, opusError("create decoder", code)
+	d, err := newOpusDecoderChannels(rate, 2)
+	if err != nil {
+		return nil, err
 	}
-	d := &OpusStereoDecoder{st: st, rate: rate}
-	d.cleanup = runtime.AddCleanup(d, func(st *C.OpusDecoder) { C.opus_decoder_destroy(st) }, st)
-	return d, nil
+	return &OpusStereoDecoder{d: d}, nil
 }
 
 // SampleRate is the rate of the PCM Decode returns, per channel.
-func (d *OpusStereoDecoder) SampleRate() int { return d.rate }
+func (s *OpusStereoDecoder) SampleRate() int { return s.d.rate }
 
 // Decode decodes one packet into pcm as interleaved stereo and returns the
 // number of samples per channel. pcm should hold 120 ms of stereo audio
 // (11520 samples at 48 kHz), the longest packet (RFC 6716 §3.2.5).
-func (d *OpusStereoDecoder) Decode(payload []byte, pcm []int16) (int, error) {
-	if d.st == nil {
-		return 0, ErrClosed
-	}
-	// RFC 6716 §3.4 [R1]: a packet holds at least one byte.
-	if len(payload) == 0 {
-		return 0, ErrEmptyPayload
-	}
-	frame := min(len(pcm)/2, d.rate*opusMaxMillis/1000)
-	if frame <= 0 {
-		return 0, fmt.Errorf("%w: no room for decoded Opus audio", ErrBufferTooSmall)
-	}
-	n := C.opus_decode(d.st, (*C.uchar)(unsafe.Pointer(&payload[0])), C.opus_int32(len(payload)),
-		(*C.opus_int16)(unsafe.Pointer(&pcm[0])), C.int(frame), 0)
-	if n < 0 {
-		if n == C.OPUS_INVALID_PACKET {
-			return 0, fmt.Errorf("%w: Opus: %s", ErrCorrupt, C.GoString(C.opus_strerror(n)))
-		}
-		return 0, opusError("decode", n)
-	}
-	return int(n), nil
+func (s *OpusStereoDecoder) Decode(payload []byte, pcm []int16) (int, error) {
+	return s.d.Decode(payload, pcm)
 }
 
 // Close frees the libopus state. It is idempotent.
-func (d *OpusStereoDecoder) Close() error {
-	if d.st != nil {
-		d.cleanup.Stop()
-		C.opus_decoder_destroy(d.st)
-		d.st = nil
-	}
-	return nil
-}
+func (s *OpusStereoDecoder) Close() error { return s.d.Close() }
