@@ -41,9 +41,19 @@ func main() {
 	bin := flag.String("callgate", "", "callgate binary (default: build ./cmd/callgate)")
 	profile := flag.String("cpuprofile", "", "have callgate write a CPU profile to this file")
 	baseline := flag.Bool("baseline", true, "also run the rates through Kamailio as a stateful proxy, when it is installed")
+	floor := flag.Bool("floor", true, "also run the rates through the sipgo floor, the least B2BUA built on callgate's SIP stack (floor.go)")
+	floorServe := flag.String("floor-serve", "", "run as the sipgo floor toward the UAS at `addr` (callbench starts this itself)")
 	flag.Parse()
+	if *floorServe != "" {
+		quietLogs()
+		if err := floorMain(*floorServe); err != nil {
+			fmt.Fprintln(os.Stderr, "callbench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cpuProfile = *profile
-	if err := run(*rates, *dur, *bin, *baseline); err != nil {
+	if err := run(*rates, *dur, *bin, *baseline, *floor); err != nil {
 		fmt.Fprintln(os.Stderr, "callbench:", err)
 		os.Exit(1)
 	}
@@ -68,7 +78,7 @@ type target interface {
 	stop()
 }
 
-func run(rateList string, dur time.Duration, bin string, baseline bool) error {
+func run(rateList string, dur time.Duration, bin string, baseline, floor bool) error {
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		return fmt.Errorf("sipp not installed (apt-get install sip-tester)")
@@ -133,6 +143,11 @@ func run(rateList string, dur time.Duration, bin string, baseline bool) error {
 	}
 	fmt.Printf("callgate: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, best)
 	gw.stop()
+	if floor {
+		if err := runFloor(sipp, uac, dir, rateList, dur, uasPort, best); err != nil {
+			return err
+		}
+	}
 	if !baseline {
 		return nil
 	}
@@ -154,6 +169,26 @@ func run(rateList string, dur time.Duration, bin string, baseline bool) error {
 	fmt.Printf("kamailio: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, kbest)
 	if kbest > 0 {
 		fmt.Printf("callgate / kamailio: %.2f\n", float64(best)/float64(kbest))
+	}
+	return nil
+}
+
+// runFloor runs the rates through the sipgo floor with callgate's own
+// caller scenario and prints callgate's rate as a share of the floor's.
+func runFloor(sipp string, uac []string, dir, rateList string, dur time.Duration, uasPort, best int) error {
+	f, err := startFloor(fmt.Sprintf("127.0.0.1:%d", uasPort))
+	if err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	defer f.stop()
+	fmt.Printf("floor: sipp UAC → sipgo floor (two dialogs, 407 without checking, no SDP rewriting, no RTP ports) → sipp UAS\n")
+	fbest, err := ladder(sipp, f, uac, dir, rateList, dur)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("floor: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, fbest)
+	if fbest > 0 {
+		fmt.Printf("callgate / floor: %.2f\n", float64(best)/float64(fbest))
 	}
 	return nil
 }

@@ -37,6 +37,13 @@
 //
 //	go run ./cmd/mediabench -opus -calls 50,100 -duration 10s
 //
+// With -pion-floor N it places no calls: it connects N pairs of lean pion
+// PeerConnections in this process and prints the heap, stacks and
+// goroutines one of them holds, the floor under callgate's memory per
+// browser call (pionfloor.go).
+//
+//	go run ./cmd/mediabench -pion-floor 100
+//
 // b2p is browser → phone (SRTP in, RTP out of callgate), p2b the reverse.
 // All traffic stays on 127.0.0.1. -cpuprofile is passed to callgate's own
 // -cpuprofile flag; with several counts each gets the file name suffixed
@@ -109,7 +116,17 @@ func main() {
 	flag.BoolVar(&o.opus, "opus", false, "browsers offer only Opus: callgate transcodes Opus⇄PCMU on every call")
 	timeout := flag.Duration("timeout", 10*time.Minute, "deadline for the whole run")
 	selfProfile := flag.String("selfprofile", "", "write this program's own CPU profile to `file`")
+	floorPairs := flag.Int("pion-floor", 0, "instead of calls, measure what one connected pion PeerConnection holds, over `pairs` pairs (pionfloor.go)")
 	flag.Parse()
+	if *floorPairs > 0 {
+		r, err := pionFloor(context.Background(), *floorPairs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mediabench:", err)
+			os.Exit(1)
+		}
+		printPionFloor(os.Stdout, r)
+		return
+	}
 	var err error
 	if o.counts, err = parseCounts(*calls); err != nil || o.setupRate <= 0 || o.duration <= 0 || o.baselinePairs <= 0 {
 		fmt.Fprintln(os.Stderr, "mediabench: bad flags:", err)
