@@ -92,6 +92,9 @@ func (r *Recorder) Write(rec Record) error {
 	return r.WriteMany([]Record{rec})
 }
 
+// lineSizeHint is the usual length of one record's JSON line.
+const lineSizeHint = 512
+
 // WriteMany writes several records as Write does, with one write to the
 // file and one database transaction for all of them: the way to keep up
 // with many calls ending at once. Invalid records are refused (the error
@@ -102,7 +105,9 @@ func (r *Recorder) WriteMany(recs []Record) error {
 	}
 	var errs []error
 	good := make([]Record, 0, len(recs))
-	var lines []byte
+	// One allocation for the batch's lines: a record's line is a few
+	// hundred bytes, and growing from nil copied them over and over.
+	lines := make([]byte, 0, lineSizeHint*len(recs))
 	values := make([][]byte, 0, len(recs))
 	for _, rec := range recs {
 		if rec.CallID == "" {
