@@ -7,6 +7,11 @@
 // registered UAS with a rewritten SDP and two RTP port pairs allocated, ACK,
 // BYE. All traffic stays on 127.0.0.1.
 //
+// The same rates then run through two baselines: the sipgo floor, the
+// least B2BUA on callgate's SIP stack (floor.go; -floor=false skips it),
+// and Kamailio as a stateful proxy when it is installed (-baseline=false
+// skips it).
+//
 //	go run ./cmd/callbench -rates 500,1000,2000,3000 -duration 20s
 package main
 
