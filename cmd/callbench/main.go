@@ -34,6 +34,10 @@ import (
 // cpuProfile, when set, is passed to callgate's -cpuprofile.
 var cpuProfile string
 
+// uasPID is the sipp UAS process, whose CPU each step reports beside the
+// caller's: the load generators share the machine with the server.
+var uasPID int
+
 //go:embed uac_auth.xml
 var uacScenario []byte
 
@@ -71,6 +75,7 @@ type step struct {
 	failed  int
 	elapsed time.Duration
 	cpu     float64 // callgate CPU, percent of one core
+	sippCPU float64 // both sipp processes, percent of one core
 	detail  string
 }
 
@@ -125,6 +130,7 @@ func run(rateList string, dur time.Duration, bin string, baseline, floor bool) e
 		return fmt.Errorf("start sipp uas: %w", err)
 	}
 	defer func() { _ = uas.Process.Kill(); _ = uas.Wait() }()
+	uasPID = uas.Process.Pid
 	time.Sleep(300 * time.Millisecond)
 	if err := registerContact(gw.sipUDP, "1001", gw.passwords["1001"], fmt.Sprintf("sip:1001@127.0.0.1:%d", uasPort)); err != nil {
 		return fmt.Errorf("register uas: %w", err)
@@ -201,7 +207,7 @@ func runFloor(sipp string, uac []string, dir, rateList string, dur time.Duration
 // ladder tries each rate in turn until one fails and returns the highest
 // rate that passed.
 func ladder(sipp string, t target, uac []string, dir, rateList string, dur time.Duration) (int, error) {
-	fmt.Printf("%8s  %8s  %8s  %10s  %s\n", "calls/s", "result", "failed", "server CPU", "elapsed")
+	fmt.Printf("%8s  %8s  %8s  %10s  %8s  %s\n", "calls/s", "result", "failed", "server CPU", "sipp CPU", "elapsed")
 	best := 0
 	for _, f := range strings.Split(rateList, ",") {
 		rate, err := strconv.Atoi(strings.TrimSpace(f))
@@ -213,7 +219,7 @@ func ladder(sipp string, t target, uac []string, dir, rateList string, dur time.
 		if !st.ok {
 			result = "FAILED"
 		}
-		fmt.Printf("%8d  %8s  %8d  %9.0f%%  %s %s\n", rate, result, st.failed, st.cpu, st.elapsed.Round(100*time.Millisecond), st.detail)
+		fmt.Printf("%8d  %8s  %8d  %9.0f%%  %7.0f%%  %s %s\n", rate, result, st.failed, st.cpu, st.sippCPU, st.elapsed.Round(100*time.Millisecond), st.detail)
 		if !st.ok {
 			break
 		}
@@ -238,12 +244,24 @@ func runRate(sipp string, gw target, uac []string, dir string, rate int, dur tim
 	out, _ := os.Create(filepath.Join(dir, fmt.Sprintf("uac-%d.out", rate)))
 	cmd.Stdout, cmd.Stderr = out, out
 	cpu0 := gw.cpuTime()
+	var uas0 time.Duration
+	if uasPID > 0 {
+		uas0, _ = procCPU(uasPID)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
 	cpu := (gw.cpuTime() - cpu0).Seconds() / elapsed.Seconds() * 100
+	var load time.Duration
+	if uasPID > 0 {
+		uas1, _ := procCPU(uasPID)
+		load = uas1 - uas0
+	}
+	if ps := cmd.ProcessState; ps != nil {
+		load += ps.UserTime() + ps.SystemTime()
+	}
 	_ = out.Close()
-	st := step{rate: rate, elapsed: elapsed, cpu: cpu, ok: err == nil}
+	st := step{rate: rate, elapsed: elapsed, cpu: cpu, sippCPU: load.Seconds() / elapsed.Seconds() * 100, ok: err == nil}
 	if raw, rerr := os.ReadFile(out.Name()); rerr == nil {
 		st.failed = failedCalls(string(raw))
 	}
