@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,41 @@ func TestBrowserBlindTransfersPhoneToPhone(t *testing.T) {
 		t.Fatal("bob was hung up")
 	default:
 	}
+	_ = drainBye(t, bob)
+	eventually(t, 3*time.Second, "calls end", func() bool { return g.srv.ActiveCalls() == 0 })
+	wait(t, carol.byes, 2*time.Second, "BYE at carol")
+}
+
+// TestTransferNotifiesGoOutOneAtATime: the target rings at once, while
+// the transferor has not yet answered the first NOTIFY (100 Trying).
+// callgate holds the 180's NOTIFY back until that answer, so it cannot
+// overtake the first one: arriving with a higher CSeq, it would make the
+// transferor reject the 100 Trying with 500 (RFC 3261 §12.2.2).
+func TestTransferNotifiesGoOutOneAtATime(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol := newDeskPhone(t, g, "1002")
+	carol.setPlan(answerPlan{ring: true, code: 200, delay: 300 * time.Millisecond})
+	carol.register()
+
+	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	first := wait(t, alice.reqs, 3*time.Second, "first NOTIFY at the transferor")
+	if first.Method != sip.NOTIFY || strings.TrimSpace(string(first.Body())) != "SIP/2.0 100 Trying" {
+		t.Fatalf("first request %s %q, want NOTIFY with 100 Trying", first.Method, first.Body())
+	}
+	wait(t, carol.invites, 3*time.Second, "INVITE at carol")
+	select {
+	case n := <-alice.reqs:
+		t.Fatalf("%s %q (CSeq %d) reached the transferor before it answered the first NOTIFY (CSeq %d)",
+			n.Method, strings.TrimSpace(string(n.Body())), n.CSeq().SeqNo, first.CSeq().SeqNo)
+	case <-time.After(600 * time.Millisecond):
+	}
+	alice.reply(first, 200, "", "")
+	if frags := transferSucceeded(t, alice); !slices.Equal(frags, []string{"SIP/2.0 180 Ringing", "SIP/2.0 200 OK"}) {
+		t.Fatalf("NOTIFY progress after the first %v, want 180 then 200", frags)
+	}
+	wait(t, carol.acks, 2*time.Second, "ACK at carol")
 	_ = drainBye(t, bob)
 	eventually(t, 3*time.Second, "calls end", func() bool { return g.srv.ActiveCalls() == 0 })
 	wait(t, carol.byes, 2*time.Second, "BYE at carol")
