@@ -150,18 +150,28 @@ func toneBetweenPhones(t *testing.T, a, b *deskPhone, dst *net.UDPAddr, freq flo
 	}
 }
 
+// browserReferToPhone sets up browser A (alice) in a call with phone B
+// (bob, whose INVITE it returns), registers phone C (carol, 1002), which
+// rings at once and answers after answerAfter, and has alice REFER bob to
+// carol.
+func browserReferToPhone(t *testing.T, answerAfter time.Duration) (g *gateway, bob *deskPhone, alice *jsBrowser, inv *sip.Request, carol *deskPhone) {
+	t.Helper()
+	var res *sip.Response
+	g, bob, alice, res = browserCallToPhone(t)
+	inv = wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	carol = newDeskPhone(t, g, "1002")
+	carol.setPlan(answerPlan{ring: true, code: 200, delay: answerAfter})
+	carol.register()
+	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	return g, bob, alice, inv, carol
+}
+
 // TestBrowserBlindTransfersPhoneToPhone: browser A talks to phone B and
 // transfers B to phone C; callgate calls C itself, B and C talk, A sees
 // the progress in NOTIFYs and is released.
 func TestBrowserBlindTransfersPhoneToPhone(t *testing.T) {
-	g, bob, alice, res := browserCallToPhone(t)
-	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
-	carol := newDeskPhone(t, g, "1002")
-	carol.setPlan(answerPlan{ring: true, code: 200, delay: 100 * time.Millisecond})
-	carol.register()
-
-	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	g, bob, alice, inv, carol := browserReferToPhone(t, 100*time.Millisecond)
 	cinv := wait(t, carol.invites, 3*time.Second, "INVITE at carol")
 	if cinv.From().Address.User != "1001" || cinv.GetHeader("Referred-By") == nil {
 		t.Errorf("carol is called by %s (Referred-By %v), want bob's identity", cinv.From().Value(), cinv.GetHeader("Referred-By"))
@@ -192,14 +202,7 @@ func TestBrowserBlindTransfersPhoneToPhone(t *testing.T) {
 // overtake the first one: arriving with a higher CSeq, it would make the
 // transferor reject the 100 Trying with 500 (RFC 3261 §12.2.2).
 func TestTransferNotifiesGoOutOneAtATime(t *testing.T) {
-	g, bob, alice, res := browserCallToPhone(t)
-	wait(t, bob.invites, 2*time.Second, "INVITE at bob")
-	wait(t, bob.acks, 2*time.Second, "ACK at bob")
-	carol := newDeskPhone(t, g, "1002")
-	carol.setPlan(answerPlan{ring: true, code: 200, delay: 300 * time.Millisecond})
-	carol.register()
-
-	referFromBrowser(t, alice, res, res.CSeq().SeqNo+1, "1002")
+	g, bob, alice, _, carol := browserReferToPhone(t, 300*time.Millisecond)
 	first := wait(t, alice.reqs, 3*time.Second, "first NOTIFY at the transferor")
 	if first.Method != sip.NOTIFY || strings.TrimSpace(string(first.Body())) != "SIP/2.0 100 Trying" {
 		t.Fatalf("first request %s %q, want NOTIFY with 100 Trying", first.Method, first.Body())
