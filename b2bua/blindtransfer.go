@@ -1,11 +1,9 @@
 package b2bua
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/callgate/callgate/b2bua/location"
 	"github.com/callgate/callgate/b2bua/trunk"
@@ -411,12 +409,6 @@ func (c *call) notifyTransfer(x *leg, frag string, final bool) {
 
 // notifyTransferThen is notifyTransfer that runs then on the call's
 // goroutine once the NOTIFY was answered (or given up on).
-//
-// A transfer's NOTIFYs go out one at a time: each waits until the one
-// before it on the leg was answered. Sent at once, a later NOTIFY could
-// overtake an earlier one, and the transferor must then reject the
-// earlier, lower CSeq with 500 (RFC 3261 §12.2.2), losing that progress
-// report; JsSIP does exactly that.
 func (c *call) notifyTransferThen(x *leg, frag string, final bool, then func()) {
 	req := c.s.newRequest(x, sip.NOTIFY, x.nextSeq())
 	req.AppendHeader(c.s.via(x))
@@ -428,45 +420,8 @@ func (c *call) notifyTransferThen(x *leg, frag string, final bool, then func()) 
 	req.AppendHeader(sip.NewHeader("Subscription-State", state))
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(frag + "\r\n"))
-	prev, done := x.notified, make(chan struct{})
-	x.notified = done
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		defer close(done)
-		if prev != nil {
-			// A transferor that leaves a NOTIFY unanswered this long is
-			// not waited for any further.
-			t := time.NewTimer(notifyWait)
-			select {
-			case <-prev:
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		// The final NOTIFY is tied to the call, the others outlive it
-		// (fireAndForget's rule).
-		base, timeout := context.Background(), 32*time.Second
-		if then != nil {
-			base, timeout = c.ctx, 5*time.Second
-		}
-		ctx, cancel := context.WithTimeout(base, timeout)
-		defer cancel()
-		res, err := c.s.client.Do(ctx, req, keep)
-		if err != nil || res == nil {
-			c.log.Debug("NOTIFY got no answer", "fragment", frag, "error", err)
-		} else {
-			c.log.Debug("NOTIFY answered", "fragment", frag, "status", res.StatusCode)
-		}
-		if then != nil {
-			c.post(then)
-		}
-	}()
+	c.sendInOrder(x, req, "NOTIFY "+frag, then)
 }
-
-// notifyWait bounds how long a NOTIFY waits for the answer to the one
-// before it.
-const notifyWait = 5 * time.Second
 
 // heldDirection matches the direction attributes of a held stream.
 var heldDirection = regexp.MustCompile(`(?m)^a=(sendonly|recvonly|inactive)\r?$`)

@@ -69,7 +69,7 @@ func (c *call) digitToLeg(l *leg, d dtmf.Digit, from string) {
 	req.AppendHeader(sip.NewHeader("Content-Type", dtmf.ContentTypeRelay))
 	req.SetBody(dtmf.AppendRelay(nil, d.Code, dur))
 	c.log.Info("DTMF as INFO", "digit", d.Code.String(), "duration", dur.String(), "from", from)
-	c.fireAndForget(req, "INFO")
+	c.sendInOrder(l, req, "INFO "+d.Code.String(), nil)
 }
 
 // infoDigitToPhone turns a browser's INFO digit into RFC 4733 toward the

@@ -3,6 +3,7 @@ package b2bua_test
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -152,19 +153,7 @@ func TestPhoneRFC4733DigitsReachBrowserAsInfo(t *testing.T) {
 	g, bob, alice, res := browserCallToPhone(t)
 	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
 	dst := sdpTarget(t, inv.Body())
-	// The phone presses 5 for 100 ms: start, updates, triple end.
-	for i := 0; i < 8; i++ {
-		ev := dtmf.Event{Code: 5, Volume: 10, Duration: uint16(160 * min(i+1, 5)), End: i >= 5}
-		payload, _ := ev.MarshalBinary()
-		pkt := rtpPacket(uint16(300+i), 0x4321, payload)
-		pkt[1] = 101
-		binary.BigEndian.PutUint32(pkt[4:], 16000)
-		if i == 0 {
-			pkt[1] |= 0x80
-		}
-		_, _ = bob.rtp.WriteToUDP(pkt, dst)
-		time.Sleep(20 * time.Millisecond)
-	}
+	phonePress(bob, dst, 5, 300, 16000)
 	var info *sip.Request
 	for info == nil {
 		select {
@@ -187,6 +176,77 @@ func TestPhoneRFC4733DigitsReachBrowserAsInfo(t *testing.T) {
 			t.Fatalf("a second INFO for one press: %s", r.Body())
 		}
 	case <-time.After(300 * time.Millisecond):
+	}
+	alice.bye(res)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
+// phonePress has the phone press code for 100 ms as RFC 4733 events on
+// payload type 101: a start, updates and the triple end, from sequence
+// number seq at RTP time ts.
+func phonePress(p *deskPhone, dst *net.UDPAddr, code dtmf.Code, seq uint16, ts uint32) {
+	for i := 0; i < 8; i++ {
+		ev := dtmf.Event{Code: code, Volume: 10, Duration: uint16(160 * min(i+1, 5)), End: i >= 5}
+		payload, _ := ev.MarshalBinary()
+		pkt := rtpPacket(seq+uint16(i), 0x4321, payload)
+		pkt[1] = 101
+		binary.BigEndian.PutUint32(pkt[4:], ts)
+		if i == 0 {
+			pkt[1] |= 0x80
+		}
+		_, _ = p.rtp.WriteToUDP(pkt, dst)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPhoneDigitsReachBrowserInOrder: the phone presses 5 and then 7
+// while the browser has not yet answered the first INFO. callgate holds
+// the second INFO back until that answer, so the digits cannot swap on
+// the wire, nor the browser reject the first one's lower CSeq with 500
+// (RFC 3261 §12.2.2).
+func TestPhoneDigitsReachBrowserInOrder(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	dst := sdpTarget(t, inv.Body())
+	phonePress(bob, dst, 5, 300, 16000)
+	phonePress(bob, dst, 7, 308, 17600)
+	infos := func(timeout time.Duration) *sip.Request {
+		for {
+			select {
+			case r := <-alice.reqs:
+				if r.Method == sip.INFO {
+					return r
+				}
+			case <-time.After(timeout):
+				return nil
+			}
+		}
+	}
+	first := infos(3 * time.Second)
+	if first == nil {
+		t.Fatal("no INFO at the browser for the phone's first press")
+	}
+	if second := infos(500 * time.Millisecond); second != nil {
+		t.Fatalf("INFO %q (CSeq %d) reached the browser before it answered the first (CSeq %d)",
+			second.Body(), second.CSeq().SeqNo, first.CSeq().SeqNo)
+	}
+	alice.reply(first, 200, "", "")
+	second := infos(3 * time.Second)
+	if second == nil {
+		t.Fatal("no INFO for the second press")
+	}
+	alice.reply(second, 200, "", "")
+	for i, want := range []struct {
+		r    *sip.Request
+		code dtmf.Code
+	}{{first, 5}, {second, 7}} {
+		code, _, err := dtmf.ParseInfo(want.r.ContentType().Value(), want.r.Body())
+		if err != nil || code != want.code {
+			t.Fatalf("INFO %d: %q (%v), want digit %v", i+1, want.r.Body(), err, want.code)
+		}
+	}
+	if second.CSeq().SeqNo <= first.CSeq().SeqNo {
+		t.Fatalf("CSeq %d after %d", second.CSeq().SeqNo, first.CSeq().SeqNo)
 	}
 	alice.bye(res)
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })

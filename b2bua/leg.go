@@ -36,9 +36,9 @@ type leg struct {
 	// lastSDP is the SDP we last sent on this leg, for refreshes by
 	// re-INVITE.
 	lastSDP []byte
-	// notified is closed once the last NOTIFY sent on this leg was
-	// answered or given up on; nil before the first (blindtransfer.go).
-	notified chan struct{}
+	// sent is closed once the last request sendInOrder sent on this leg
+	// was answered or given up on; nil before the first (inorder.go).
+	sent chan struct{}
 }
 
 // nextSeq returns the CSeq for our next request on this leg (RFC 3261 §12.2.1.1).
