@@ -97,9 +97,12 @@ func run(rateList string, dur time.Duration, bin string, baseline, floor bool) e
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	// CALLBENCH_KEEP keeps the work dir (sipp's statistics and error
+	// logs of every step) for a look afterwards.
 	if os.Getenv("CALLBENCH_KEEP") != "" {
-		fmt.Println("work dir:", dir)
+		fmt.Println("work dir, kept:", dir)
+	} else {
+		defer os.RemoveAll(dir)
 	}
 	if bin == "" {
 		bin = filepath.Join(dir, "callgate")
