@@ -503,6 +503,15 @@ func newID(n int) string {
 // other side gets a BYE (or CANCEL while ringing).
 func (c *call) onConnGone(connID string) {
 	onConn := func(l *leg) bool { return l != nil && l.transport == "WS" && l.dest == connID }
+	// A browser ringing on that socket can no longer answer: its fork
+	// fails as unreachable now, not when the INVITE's timer fires.
+	if c.state == stateRinging {
+		for _, f := range c.forks {
+			if f.final == 0 && onConn(f.leg) {
+				c.onForkGone(f, fmt.Errorf("%w: %s", ErrFlowClosed, connID))
+			}
+		}
+	}
 	switch {
 	case onConn(c.caller):
 		c.log.Info("caller's websocket closed", "conn", connID)

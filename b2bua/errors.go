@@ -54,6 +54,9 @@ var (
 	ErrLoop = errors.New("b2bua: too many hops")
 	// ErrNoDialog means an in-dialog request matched no dialog (481).
 	ErrNoDialog = errors.New("b2bua: no such dialog")
+	// ErrFlowClosed means the WebSocket a request went over, or was to go
+	// over, has closed.
+	ErrFlowClosed = errors.New("b2bua: websocket closed")
 	// ErrMedia means media could not be set up (no ports, bad SDP).
 	ErrMedia = errors.New("b2bua: media set-up failed")
 	// ErrBadConfig means the configuration given to New is inconsistent.

@@ -127,9 +127,13 @@ func New(cfg Config) (*Server, error) {
 				WS: &sip.TransportWS{DialerCreate: refuseDial},
 			}),
 		),
+		// Not sip.WithTransactionLayerTerminateOnConnClose: in sipgo
+		// v1.7.2 it can run a client transaction's state machine before
+		// the transaction has one, a nil call that crashes the process
+		// when a WebSocket closes just as a request to it goes out. A
+		// closed WebSocket ends its calls' legs in call.onConnGone.
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(stackLogger(cfg.Logger)),
-			sip.WithTransactionLayerTerminateOnConnClose(),
 		),
 	)
 	if err != nil {

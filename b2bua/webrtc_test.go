@@ -400,6 +400,33 @@ func TestBrowserWebSocketDropHangsUpPhone(t *testing.T) {
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
 
+// TestRingingBrowserWebSocketDropFailsCall: a browser rings, then its
+// WebSocket closes. The browser can no longer answer, so the calling
+// phone gets 480 at once rather than after the INVITE's 32 s timer.
+func TestRingingBrowserWebSocketDropFailsCall(t *testing.T) {
+	g := webrtcGateway(t)
+	alice := newJSBrowser(t, g, "1000")
+	alice.register()
+	bob := newDeskPhone(t, g, "1001")
+	codes := make(chan int, 1)
+	go func() {
+		_, code, _ := bob.call(ctx10(t), "1000", bob.sdp(""))
+		codes <- code
+	}()
+	inv := wait(t, alice.reqs, 5*time.Second, "INVITE at the browser")
+	alice.reply(inv, 180, fmt.Sprintf("bt%d", callCounter.Add(1)), "")
+	time.Sleep(100 * time.Millisecond) // the 180 reaches the phone
+	start := time.Now()
+	_ = alice.conn.Close()
+	if code := wait(t, codes, 3*time.Second, "the phone's final response"); code != 480 {
+		t.Fatalf("phone got %d, want 480", code)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the phone waited %s", d)
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
 // register binds the browser as JsSIP does (MD5, the only algorithm JsSIP
 // implements).
 func (b *jsBrowser) register() {
