@@ -410,17 +410,19 @@ func (c *call) notifyTransfer(x *leg, frag string, final bool) {
 // notifyTransferThen is notifyTransfer that runs then on the call's
 // goroutine once the NOTIFY was answered (or given up on).
 func (c *call) notifyTransferThen(x *leg, frag string, final bool, then func()) {
-	req := c.s.newRequest(x, sip.NOTIFY, x.nextSeq())
-	req.AppendHeader(c.s.via(x))
-	req.AppendHeader(sip.NewHeader("Event", "refer"))
 	state := "active;expires=60"
 	if final {
 		state = "terminated;reason=noresource"
 	}
-	req.AppendHeader(sip.NewHeader("Subscription-State", state))
-	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
-	req.SetBody([]byte(frag + "\r\n"))
-	c.sendInOrder(x, req, "NOTIFY "+frag, then)
+	c.sendInOrder(x, func(seq uint32) *sip.Request {
+		req := c.s.newRequest(x, sip.NOTIFY, seq)
+		req.AppendHeader(c.s.via(x))
+		req.AppendHeader(sip.NewHeader("Event", "refer"))
+		req.AppendHeader(sip.NewHeader("Subscription-State", state))
+		req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+		req.SetBody([]byte(frag + "\r\n"))
+		return req
+	}, "NOTIFY "+frag, then)
 }
 
 // heldDirection matches the direction attributes of a held stream.

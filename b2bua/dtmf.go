@@ -64,12 +64,14 @@ func (c *call) digitToLeg(l *leg, d dtmf.Digit, from string) {
 	if dur <= 0 {
 		dur = dtmf.DefaultDuration
 	}
-	req := c.s.newRequest(l, sip.INFO, l.nextSeq())
-	req.AppendHeader(c.s.via(l))
-	req.AppendHeader(sip.NewHeader("Content-Type", dtmf.ContentTypeRelay))
-	req.SetBody(dtmf.AppendRelay(nil, d.Code, dur))
 	c.log.Info("DTMF as INFO", "digit", d.Code.String(), "duration", dur.String(), "from", from)
-	c.sendInOrder(l, req, "INFO "+d.Code.String(), nil)
+	c.sendInOrder(l, func(seq uint32) *sip.Request {
+		req := c.s.newRequest(l, sip.INFO, seq)
+		req.AppendHeader(c.s.via(l))
+		req.AppendHeader(sip.NewHeader("Content-Type", dtmf.ContentTypeRelay))
+		req.SetBody(dtmf.AppendRelay(nil, d.Code, dur))
+		return req
+	}, "INFO "+d.Code.String(), nil)
 }
 
 // infoDigitToPhone turns a browser's INFO digit into RFC 4733 toward the

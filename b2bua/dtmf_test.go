@@ -252,6 +252,44 @@ func TestPhoneDigitsReachBrowserInOrder(t *testing.T) {
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
 
+// TestQueuedInfoIsNumberedWhenSent: while the browser has not answered
+// the INFO for the phone's first digit, the INFO for the second waits, and
+// meanwhile callgate relays an INFO of the phone's own to the browser at
+// once. The waiting INFO takes its CSeq when it leaves, so the browser
+// sees CSeq grow in the order requests arrive (RFC 3261 §12.2.2).
+func TestQueuedInfoIsNumberedWhenSent(t *testing.T) {
+	g, bob, alice, res := browserCallToPhone(t)
+	inv := wait(t, bob.invites, 2*time.Second, "INVITE at bob")
+	dss := wait(t, bob.sessions, 2*time.Second, "bob's session")
+	dst := sdpTarget(t, inv.Body())
+	phonePress(bob, dst, 5, 300, 16000)
+	first := wait(t, alice.reqs, 3*time.Second, "INFO for the first digit")
+	phonePress(bob, dst, 7, 308, 17600)
+	go func() {
+		req := sip.NewRequest(sip.INFO, inv.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/x-phone-test"))
+		req.SetBody([]byte("hello"))
+		_, _ = dss.Do(ctx10(t), req)
+	}()
+	relayed := wait(t, alice.reqs, 3*time.Second, "the phone's INFO, relayed")
+	if ct := contentTypeOf(relayed); ct != "application/x-phone-test" {
+		t.Fatalf("second request at the browser has %q, want the phone's relayed INFO", ct)
+	}
+	alice.reply(relayed, 200, "", "")
+	alice.reply(first, 200, "", "")
+	second := wait(t, alice.reqs, 3*time.Second, "INFO for the second digit")
+	alice.reply(second, 200, "", "")
+	if code, _, err := dtmf.ParseInfo(second.ContentType().Value(), second.Body()); err != nil || code != 7 {
+		t.Fatalf("third request %q (%v), want the INFO for 7", second.Body(), err)
+	}
+	seqs := []uint32{first.CSeq().SeqNo, relayed.CSeq().SeqNo, second.CSeq().SeqNo}
+	if seqs[0] >= seqs[1] || seqs[1] >= seqs[2] {
+		t.Fatalf("CSeq in order of arrival %v, want increasing", seqs)
+	}
+	alice.bye(res)
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}
+
 func TestPhoneInfoModeGetsBrowserDigitsAsInfo(t *testing.T) {
 	g := webrtcGatewayWith(t, func(c *b2bua.Config) { c.Media.PhoneDTMF = dtmf.ModeInfo })
 	bob := newDeskPhone(t, g, "1001")
