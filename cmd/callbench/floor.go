@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +34,9 @@ const floorRealm = "floor"
 // floorMain runs the floor B2BUA until interrupted: it listens on UDP at
 // 127.0.0.1, prints "sip_udp=ADDR" and relays every call to uas.
 func floorMain(uas string) error {
+	// sipgo logs through the default logger; none of it on the floor's
+	// hot path.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f, err := newFloor(uas)
 	if err != nil {
 		return err
@@ -177,51 +178,11 @@ func (f *floor) bye(req *sip.Request, tx sip.ServerTransaction) {
 	_ = callee.Close()
 }
 
-// floorProcess is a running floor B2BUA.
-type floorProcess struct {
-	once sync.Once
-	cmd  *exec.Cmd
-	addr string
-}
-
 // startFloor runs this binary as the floor B2BUA toward the UAS at uas.
-func startFloor(uas string) (*floorProcess, error) {
+func startFloor(uas string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-floor-serve", uas)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start floor: %w", err)
-	}
-	p := &floorProcess{cmd: cmd}
-	sc := bufio.NewScanner(stdout)
-	if sc.Scan() {
-		p.addr = strings.TrimPrefix(sc.Text(), "sip_udp=")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	if p.addr == "" {
-		p.stop()
-		return nil, fmt.Errorf("floor did not start")
-	}
-	return p, nil
-}
-
-func (p *floorProcess) sipAddr() string { return p.addr }
-
-func (p *floorProcess) cpuTime() time.Duration {
-	cpu, _ := procCPU(p.cmd.Process.Pid)
-	return cpu
-}
-
-func (p *floorProcess) stop() { p.once.Do(func() { stopProcess(p.cmd) }) }
-
-// quietLogs keeps sipgo's own logging off the floor's hot path.
-func quietLogs() {
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return startChild(exec.Command(self, "-floor-serve", uas), "floor", nil, nil)
 }

@@ -23,7 +23,7 @@ func (t floorTarget) stop()                  { t.f.close() }
 func TestFloorCarriesCalls(t *testing.T) {
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
-		t.Skip("sipp not installed (make deps installs sip-tester)")
+		t.Fatal("sipp is not installed: run `make deps` (Debian package sip-tester)")
 	}
 	dir := t.TempDir()
 	uasPort, err := freePort()

@@ -54,7 +54,6 @@ func main() {
 	floorServe := flag.String("floor-serve", "", "run as the sipgo floor toward the UAS at `addr` (callbench starts this itself)")
 	flag.Parse()
 	if *floorServe != "" {
-		quietLogs()
 		if err := floorMain(*floorServe); err != nil {
 			fmt.Fprintln(os.Stderr, "callbench floor:", err)
 			os.Exit(1)
@@ -135,7 +134,7 @@ func run(rateList string, dur time.Duration, bin string, baseline, floor bool) e
 	defer func() { _ = uas.Process.Kill(); _ = uas.Wait() }()
 	uasPID = uas.Process.Pid
 	time.Sleep(300 * time.Millisecond)
-	if err := registerContact(gw.sipUDP, "1001", gw.passwords["1001"], fmt.Sprintf("sip:1001@127.0.0.1:%d", uasPort)); err != nil {
+	if err := registerContact(gw.addr, "1001", gw.passwords["1001"], fmt.Sprintf("sip:1001@127.0.0.1:%d", uasPort)); err != nil {
 		return fmt.Errorf("register uas: %w", err)
 	}
 
@@ -176,13 +175,19 @@ func run(rateList string, dur time.Duration, bin string, baseline, floor bool) e
 	}
 	defer k.stop()
 	fmt.Printf("baseline: sipp UAC → Kamailio (stateful proxy, record-route, no auth, no media anchoring) → sipp UAS\n")
-	kbest, err := ladder(sipp, k, []string{"-sn", "uac", "-s", "1001"}, dir, rateList, dur)
+	return compare(sipp, k, "kamailio", []string{"-sn", "uac", "-s", "1001"}, dir, rateList, dur, best)
+}
+
+// compare runs the rates through the baseline t, named name, and prints
+// its highest rate and callgate's best as a share of it.
+func compare(sipp string, t target, name string, uac []string, dir, rateList string, dur time.Duration, best int) error {
+	tbest, err := ladder(sipp, t, uac, dir, rateList, dur)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("kamailio: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, kbest)
-	if kbest > 0 {
-		fmt.Printf("callgate / kamailio: %.2f\n", float64(best)/float64(kbest))
+	fmt.Printf("%s: highest rate sustained %s with zero failed calls: %d calls/s\n", name, dur, tbest)
+	if tbest > 0 {
+		fmt.Printf("callgate / %s: %.2f\n", name, float64(best)/float64(tbest))
 	}
 	return nil
 }
@@ -196,15 +201,7 @@ func runFloor(sipp string, uac []string, dir, rateList string, dur time.Duration
 	}
 	defer f.stop()
 	fmt.Printf("floor: sipp UAC → sipgo floor (two dialogs, 407 without checking, no SDP rewriting, no RTP ports) → sipp UAS\n")
-	fbest, err := ladder(sipp, f, uac, dir, rateList, dur)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("floor: highest rate sustained %s with zero failed calls: %d calls/s\n", dur, fbest)
-	if fbest > 0 {
-		fmt.Printf("callgate / floor: %.2f\n", float64(best)/float64(fbest))
-	}
-	return nil
+	return compare(sipp, f, "floor", uac, dir, rateList, dur, best)
 }
 
 // ladder tries each rate in turn until one fails and returns the highest
@@ -303,11 +300,61 @@ func failedCalls(out string) int {
 	return n
 }
 
-// gateway is a running callgate process.
+// child is a SIP server callbench started as a process of its own:
+// callgate or the sipgo floor.
+type child struct {
+	once sync.Once
+	cmd  *exec.Cmd
+	addr string // SIP over UDP
+}
+
+// startChild starts cmd and reads its standard output until it printed
+// "sip_udp=ADDR" and ready (nil: nothing more) reports what else it must
+// print has come, handing every other line to line; the rest of the
+// output is drained.
+func startChild(cmd *exec.Cmd, what string, line func(string), ready func() bool) (*child, error) {
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", what, err)
+	}
+	c := &child{cmd: cmd}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		l := sc.Text()
+		if a, ok := strings.CutPrefix(l, "sip_udp="); ok {
+			c.addr = a
+		} else if line != nil {
+			line(l)
+		}
+		if c.addr != "" && (ready == nil || ready()) {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	if c.addr == "" {
+		c.stop()
+		return nil, fmt.Errorf("%s did not start", what)
+	}
+	return c, nil
+}
+
+func (c *child) sipAddr() string { return c.addr }
+
+// cpuTime reads the process's user+system CPU time from /proc.
+func (c *child) cpuTime() time.Duration {
+	cpu, _ := procCPU(c.cmd.Process.Pid)
+	return cpu
+}
+
+func (c *child) stop() { c.once.Do(func() { stopProcess(c.cmd) }) }
+
+// gateway is a running callgate process and its demo users' passwords.
 type gateway struct {
-	stopOnce  sync.Once
-	cmd       *exec.Cmd
-	sipUDP    string
+	*child
 	passwords map[string]string
 }
 
@@ -338,43 +385,19 @@ log:
 		abs, _ := filepath.Abs(cpuProfile)
 		args = append(args, "-cpuprofile", abs)
 	}
-	cmd := exec.Command(bin, args...)
-	stdout, err := cmd.StdoutPipe()
+	g := &gateway{passwords: map[string]string{}}
+	c, err := startChild(exec.Command(bin, args...), "callgate", func(l string) {
+		var u, p string
+		if _, err := fmt.Sscanf(l, "user=%s password=%s", &u, &p); err == nil {
+			g.passwords[u] = p
+		}
+	}, func() bool { return len(g.passwords) == 2 })
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	g := &gateway{cmd: cmd, passwords: map[string]string{}}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		l := sc.Text()
-		switch {
-		case strings.HasPrefix(l, "sip_udp="):
-			g.sipUDP = strings.TrimPrefix(l, "sip_udp=")
-		case strings.HasPrefix(l, "user="):
-			var u, p string
-			if _, err := fmt.Sscanf(l, "user=%s password=%s", &u, &p); err == nil {
-				g.passwords[u] = p
-			}
-		}
-		if g.sipUDP != "" && len(g.passwords) == 2 {
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	if g.sipUDP == "" {
-		g.stop()
-		return nil, fmt.Errorf("callgate did not start")
-	}
+	g.child = c
 	return g, nil
 }
-
-func (g *gateway) sipAddr() string { return g.sipUDP }
-
-func (g *gateway) stop() { g.stopOnce.Do(func() { stopProcess(g.cmd) }) }
 
 // stopProcess interrupts cmd and waits up to 15 s before killing it.
 func stopProcess(cmd *exec.Cmd) {
@@ -387,12 +410,6 @@ func stopProcess(cmd *exec.Cmd) {
 		_ = cmd.Process.Kill()
 		<-done
 	}
-}
-
-// cpuTime reads the process's user+system CPU time from /proc.
-func (g *gateway) cpuTime() time.Duration {
-	cpu, _ := procCPU(g.cmd.Process.Pid)
-	return cpu
 }
 
 // procCPU reads a process's user+system CPU time and its parent's PID
