@@ -120,12 +120,24 @@ func BenchmarkAnchorSDP(b *testing.B) {
 	}
 }
 
-func BenchmarkPortPoolAllocateClose(b *testing.B) {
+// benchPool is a pool with no quarantine for a benchmark, checked to
+// hold no pair once the benchmark is done.
+func benchPool(b *testing.B) *PortPool {
 	p, err := NewPortPool(PortPoolConfig{BindIP: loopback, Min: testPortLo, Max: testPortHi, Quarantine: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() {
+		if p.InUse() != 0 {
+			b.Errorf("InUse = %d", p.InUse())
+		}
+	})
 	b.ReportAllocs()
+	return p
+}
+
+func BenchmarkPortPoolAllocateClose(b *testing.B) {
+	p := benchPool(b)
 	for b.Loop() {
 		sp, err := p.Allocate()
 		if err != nil {
@@ -135,9 +147,6 @@ func BenchmarkPortPoolAllocateClose(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if p.InUse() != 0 {
-		b.Fatalf("InUse = %d", p.InUse())
-	}
 }
 
 // BenchmarkRelayLifecycle is the media side of a short call: two socket
@@ -145,11 +154,7 @@ func BenchmarkPortPoolAllocateClose(b *testing.B) {
 // seen. Its bytes per op are what every call costs the collector before
 // any media flows.
 func BenchmarkRelayLifecycle(b *testing.B) {
-	p, err := NewPortPool(PortPoolConfig{BindIP: loopback, Min: testPortLo, Max: testPortHi, Quarantine: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
+	p := benchPool(b)
 	for b.Loop() {
 		a, err := p.Allocate()
 		if err != nil {
@@ -164,8 +169,5 @@ func BenchmarkRelayLifecycle(b *testing.B) {
 		if err := r.Close(); err != nil {
 			b.Fatal(err)
 		}
-	}
-	if p.InUse() != 0 {
-		b.Fatalf("InUse = %d", p.InUse())
 	}
 }
