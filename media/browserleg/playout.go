@@ -76,6 +76,7 @@ type playoutLane struct {
 	mu      sync.Mutex
 	members []*Bridger
 	stop    chan struct{} // closed to end the running goroutine; nil: idle
+	batch   *sendBatch    // kept between runs; nil while a run holds it
 	wg      sync.WaitGroup
 	rounds  atomic.Uint64 // ticks played, for tests
 
@@ -144,10 +145,8 @@ func (l *playoutLane) run(stop chan struct{}) {
 	defer l.wg.Done()
 	t := time.NewTicker(l.clock.every)
 	defer t.Stop()
-	var batch *sendBatch
-	if l.clock.media != nil {
-		batch = newSendBatch(l.clock.media)
-	}
+	batch := l.takeBatch()
+	defer l.returnBatch(batch)
 	var tick []*Bridger
 	for {
 		select {
@@ -168,6 +167,36 @@ func (l *playoutLane) run(stop chan struct{}) {
 		l.checkOverrun(start, len(tick))
 		clear(tick)
 		l.rounds.Add(1)
+	}
+}
+
+// takeBatch hands a run the lane's send batch, made on the lane's first
+// run: a lane starts and stops with its calls, and a batch is some 100 KB.
+// A run that starts while the previous one still finishes its tick gets
+// one of its own. nil when the clock does not batch.
+func (l *playoutLane) takeBatch() *sendBatch {
+	if l.clock.media == nil {
+		return nil
+	}
+	l.mu.Lock()
+	q := l.batch
+	l.batch = nil
+	l.mu.Unlock()
+	if q == nil {
+		q = newSendBatch(l.clock.media)
+	}
+	return q
+}
+
+// returnBatch keeps q, flushed, for the lane's next run.
+func (l *playoutLane) returnBatch(q *sendBatch) {
+	if q == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.batch == nil {
+		l.batch = q
 	}
 }
 

@@ -3,6 +3,7 @@ package browserleg
 import (
 	"bytes"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +91,43 @@ func TestPlayoutWarnsWhenLaneFallsBehind(t *testing.T) {
 	out := logs.String()
 	if n := strings.Count(out, "falls behind"); n != 1 || !strings.Contains(out, "calls_in_lane=1") {
 		t.Errorf("%d warnings:\n%s", n, out)
+	}
+}
+
+// TestPlayoutLaneKeepsItsBatch: a lane's goroutine ends when its last
+// call leaves and starts again with the next; its send batch (some
+// 100 KB) is made once and kept across those runs, not at every start.
+func TestPlayoutLaneKeepsItsBatch(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := newPlayoutClock(newMediaConn(conn), 1, quietLog)
+	c.every = time.Millisecond
+	defer c.close()
+	l := c.lanes[0]
+	kept := func() *sendBatch {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.batch
+	}
+	var first *sendBatch
+	for run := 0; run < 3; run++ {
+		b := idleBridge()
+		c.join(b)
+		start := l.rounds.Load()
+		waitFor(t, "lane ticking", 5*time.Second, func() bool { return l.rounds.Load() > start+2 })
+		l.leave(b)
+		l.wg.Wait()
+		q := kept()
+		if q == nil {
+			t.Fatalf("run %d: the lane kept no batch", run)
+		}
+		if first == nil {
+			first = q
+		} else if q != first {
+			t.Fatalf("run %d made a new batch", run)
+		}
 	}
 }
