@@ -233,7 +233,6 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	p.sessions <- dss
 	var body []byte
 	if !plan.noSDP {
 		body = p.sdp("")
@@ -249,6 +248,9 @@ func (p *deskPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	_ = dss.Respond(200, "OK", body, hdrs...)
+	// Hand the session over only after the 200: Respond writes the
+	// dialog's state, which a test may read as soon as it holds dss.
+	p.sessions <- dss
 }
 
 func (p *deskPhone) port() int { return portOf(p.addr) }
