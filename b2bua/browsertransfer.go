@@ -391,7 +391,7 @@ func (c *call) replaceBrowserMedia(old *leg, offer []byte) ([]byte, error) {
 	}
 	pair, err := c.s.ports.Allocate()
 	if err != nil {
-		return nil, withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+		return nil, unavailable("No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 	}
 	answer, codecs, remote, err := c.answerInFormat(old, offer, current, pair.Port)
 	if err != nil {

@@ -234,14 +234,14 @@ func (c *call) setupMedia(phoneForks bool) error {
 		}
 		b, err := c.s.ports.Allocate()
 		if err != nil {
-			return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+			return unavailable("No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 		}
 		c.pairB = b
 		return nil
 	}
 	a, err := c.s.ports.Allocate()
 	if err != nil {
-		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+		return unavailable("No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 	}
 	if !phoneForks {
 		c.pairA = a // bridged to the browser callee once it answers
@@ -250,7 +250,7 @@ func (c *call) setupMedia(phoneForks bool) error {
 	b, err := c.s.ports.Allocate()
 	if err != nil {
 		_ = a.Close()
-		return withStatus(503, "No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
+		return unavailable("No Media Ports", fmt.Errorf("%w: %w", ErrMedia, err))
 	}
 	c.pairA, c.pairB = a, b
 	c.relay = c.newRelay(a, b)
@@ -330,15 +330,17 @@ func (c *call) hangup(cause error) {
 	switch c.state {
 	case stateRinging:
 		code, reason := 480, "Temporarily Unavailable"
+		var hdrs []sip.Header
 		switch {
 		case errors.Is(cause, ErrShutdown):
 			code, reason = 503, "Shutting Down"
+			hdrs = append(hdrs, retryAfterBusy())
 		case errors.Is(cause, ErrMediaTimeout):
 			code, reason = 408, "Media Timeout"
 		case errors.Is(cause, ErrMediaFailed):
 			code, reason = 488, "Media Failed"
 		}
-		c.respondCaller(code, reason, nil)
+		c.respondCaller(code, reason, nil, hdrs...)
 		c.closeAfterForks(cause)
 		return
 	case stateAnswered:

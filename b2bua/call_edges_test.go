@@ -2,6 +2,7 @@ package b2bua_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -32,10 +33,39 @@ func TestCallLimits(t *testing.T) {
 	}
 	_ = sess.Ack(ctx)
 	carol := newDeskPhone(t, g2, "1002")
-	if code, _ := callCode(t, carol, "1001"); code != 503 {
-		t.Fatalf("call over the global limit: %d, want 503", code)
-	}
+	busyRefusal(t, carol.refusal(t, "1001"), "call over the global limit")
 	_ = sess.Bye(ctx)
+}
+
+// busyRefusal checks that res is a 503 telling the caller when to come
+// back (RFC 3261 §21.5.4): a proxy in front then tries another gateway.
+func busyRefusal(t *testing.T, res *sip.Response, what string) {
+	t.Helper()
+	if res.StatusCode != 503 {
+		t.Fatalf("%s: %s, want 503", what, res.StartLine())
+	}
+	h := res.GetHeader("Retry-After")
+	if want := strconv.Itoa(b2bua.RetryAfterBusy); h == nil || h.Value() != want {
+		t.Fatalf("%s: Retry-After %v, want %s", what, h, want)
+	}
+}
+
+// TestNoMediaPortsRefusedWithRetryAfter: with the RTP port range used
+// up, a call is refused with 503 and Retry-After before anything reaches
+// the callee, and no port is left allocated.
+func TestNoMediaPortsRefusedWithRetryAfter(t *testing.T) {
+	// One RTP/RTCP pair; a call between phones needs two.
+	g, alice, bob := twoPhones(t, func(c *b2bua.Config) { c.Media.PortMin, c.Media.PortMax = 39990, 39991 })
+	busyRefusal(t, alice.refusal(t, "1001"), "call with the port range used up")
+	select {
+	case inv := <-bob.invites:
+		t.Fatalf("the callee got an INVITE for a call without media ports: %s", inv.StartLine())
+	case <-time.After(200 * time.Millisecond):
+	}
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+	if n := g.srv.MediaPortsInUse(); n != 0 {
+		t.Fatalf("%d port pairs still allocated after the refused call", n)
+	}
 }
 
 func TestMaxForwardsZeroIsALoop(t *testing.T) {
@@ -73,9 +103,7 @@ func TestShutdownDrainsCalls(t *testing.T) {
 	// New calls are refused while the active one may finish.
 	time.Sleep(100 * time.Millisecond)
 	carol := newDeskPhone(t, g, "1002")
-	if code, _ := callCode(t, carol, "1001"); code != 503 {
-		t.Fatalf("call during shutdown: %d, want 503", code)
-	}
+	busyRefusal(t, carol.refusal(t, "1001"), "call during shutdown")
 	// Past the grace period the active call is hung up on both sides.
 	wait(t, alice.byes, 3*time.Second, "BYE at alice on shutdown")
 	wait(t, bob.byes, 3*time.Second, "BYE at bob on shutdown")

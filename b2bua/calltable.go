@@ -25,9 +25,9 @@ func (t *callTable) admit(c *call, maxCalls, maxPerUser int) error {
 	defer t.mu.Unlock()
 	switch {
 	case t.draining:
-		return withStatus(503, "Shutting Down", ErrShutdown)
+		return unavailable("Shutting Down", ErrShutdown)
 	case len(t.calls) >= maxCalls:
-		return withStatus(503, "Call Limit Reached", ErrTooManyCalls)
+		return unavailable("Call Limit Reached", ErrTooManyCalls)
 	case t.perUser[c.user] >= maxPerUser:
 		return withStatus(486, "Too Many Calls", ErrTooManyCalls)
 	}

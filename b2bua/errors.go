@@ -3,6 +3,7 @@ package b2bua
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -131,6 +132,23 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // extra response headers.
 func withStatus(code int, reason string, err error, hdrs ...sip.Header) error {
 	return &StatusError{Code: code, Reason: reason, Err: err, Headers: hdrs}
+}
+
+// RetryAfterBusy is the Retry-After, in seconds, on callgate's own 503s
+// for a passing lack of capacity: the call limit, the RTP port range, a
+// trunk's call limit, shutdown. A proxy or dispatcher in front of callgate
+// then tries another server at once and leaves this one alone that long
+// (RFC 3261 §21.5.4, §20.33); without it, it must treat the 503 as a 500.
+const RetryAfterBusy = 5
+
+// unavailable is a 503 with the given reason and Retry-After: RetryAfterBusy.
+func unavailable(reason string, err error) error {
+	return withStatus(503, reason, err, retryAfterBusy())
+}
+
+// retryAfterBusy is the Retry-After header of unavailable.
+func retryAfterBusy() sip.Header {
+	return sip.NewHeader("Retry-After", strconv.Itoa(RetryAfterBusy))
 }
 
 // statusOf maps any error to the SIP status to send: the innermost

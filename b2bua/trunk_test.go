@@ -590,3 +590,32 @@ func TestTrunkOverTCP(t *testing.T) {
 	wait(t, carrier.byes, 3*time.Second, "BYE at the carrier over TCP")
 	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
 }
+
+// TestInboundTrunkCallOverLimitIsBusy: a carrier already at its trunk's
+// max_calls gets 503 with Retry-After for one more call, so it can route
+// the call to another gateway; the call in progress is not disturbed.
+func TestInboundTrunkCallOverLimitIsBusy(t *testing.T) {
+	g := startGateway(t, func(c *b2bua.Config) {
+		c.Media.BindIP = loopbackIP
+		c.Routing.Trunks = []trunk.Config{{Name: "carrier", Addresses: []string{"127.0.0.9:5060"}, MaxCalls: 1,
+			Inbound: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}
+		c.Routing.DIDs = []b2bua.DIDRoute{{Number: "+4930555", Users: []string{"1001"}}}
+	})
+	bob := newDeskPhone(t, g, "1001")
+	bob.register()
+	carrier := newDeskPhone(t, g, "carrier")
+	ctx := ctx10(t)
+	sess, code, err := carrier.call(ctx, "+4930555", carrier.sdp(""))
+	if err != nil || code != 200 {
+		t.Fatalf("first call from the carrier: %d %v", code, err)
+	}
+	_ = sess.Ack(ctx)
+	wait(t, bob.acks, 2*time.Second, "ACK at bob")
+	busyRefusal(t, carrier.refusal(t, "+4930555"), "a second call over the trunk's limit")
+	if n := trunkStatus(g, "carrier").ActiveCalls; n != 1 {
+		t.Fatalf("trunk counts %d calls after the refusal, want the 1 in progress", n)
+	}
+	_ = sess.Bye(ctx)
+	wait(t, bob.byes, 2*time.Second, "BYE at bob")
+	eventually(t, 3*time.Second, "call end", func() bool { return g.srv.ActiveCalls() == 0 })
+}

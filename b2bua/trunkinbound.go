@@ -38,7 +38,7 @@ func (s *Server) handleTrunkInvite(req *sip.Request, tx sip.ServerTransaction, t
 		return err
 	}
 	if !t.Acquire() {
-		return withStatus(503, "Trunk Call Limit", fmt.Errorf("%w: trunk %s is at its call limit", ErrTooManyCalls, name))
+		return unavailable("Trunk Call Limit", fmt.Errorf("%w: trunk %s is at its call limit", ErrTooManyCalls, name))
 	}
 	c, err := s.newCall(req, tx, "trunk:"+name)
 	if err != nil {

@@ -297,6 +297,29 @@ func (p *deskPhone) call(ctx context.Context, to string, offer []byte) (*sipgo.D
 
 // callWith is call with extra headers in the INVITE.
 func (p *deskPhone) callWith(ctx context.Context, to string, offer []byte, hdrs ...sip.Header) (*sipgo.DialogClientSession, int, error) {
+	sess, res, err := p.invite(ctx, to, offer, hdrs...)
+	if res == nil {
+		return sess, 0, err
+	}
+	if res.StatusCode >= 300 {
+		return nil, res.StatusCode, nil
+	}
+	return sess, res.StatusCode, nil
+}
+
+// refusal places a call that must fail and returns its final response.
+func (p *deskPhone) refusal(t *testing.T, to string) *sip.Response {
+	t.Helper()
+	_, res, err := p.invite(ctx10(t), to, p.sdp(""))
+	if err != nil || res == nil || res.StatusCode < 300 {
+		t.Fatalf("call to %s: %v %v, want a refusal", to, res, err)
+	}
+	return res
+}
+
+// invite places a call and returns its final response: the session's
+// 2xx, or the refusal.
+func (p *deskPhone) invite(ctx context.Context, to string, offer []byte, hdrs ...sip.Header) (*sipgo.DialogClientSession, *sip.Response, error) {
 	recipient := sip.Uri{Scheme: "sip", User: to, Host: "localhost"}
 	host, port, _ := net.SplitHostPort(p.g.udp)
 	pn, _ := strconv.Atoi(port)
@@ -316,7 +339,7 @@ func (p *deskPhone) callWith(ctx context.Context, to string, offer []byte, hdrs 
 	_ = pn
 	sess, err := p.dcc.WriteInvite(ctx, req)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	username := p.user
 	if p.authUser != "" {
@@ -325,12 +348,12 @@ func (p *deskPhone) callWith(ctx context.Context, to string, offer []byte, hdrs 
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: username, Password: p.pass})
 	var de *sipgo.ErrDialogResponse
 	if errors.As(err, &de) {
-		return nil, de.Res.StatusCode, nil
+		return nil, de.Res, nil
 	}
 	if err != nil {
-		return sess, 0, err
+		return sess, nil, err
 	}
-	return sess, sess.InviteResponse.StatusCode, nil
+	return sess, sess.InviteResponse, nil
 }
 
 var (
