@@ -37,7 +37,8 @@ type Config struct {
 	// Store is the location service; nil means an in-memory store. The
 	// Server closes it on Shutdown.
 	Store location.Store
-	// WS configures WebSocket termination for browsers.
+	// WS configures WebSocket termination for browsers. Its ReadLimit
+	// defaults to, and is capped at, MaxMessageSize.
 	WS wsgw.Config
 	// TLSConfig is used by ServeTLS for SIP over TLS.
 	TLSConfig *tls.Config
@@ -262,6 +263,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WS.Logger == nil {
 		c.WS.Logger = c.Logger
+	}
+	if c.WS.ReadLimit <= 0 || c.WS.ReadLimit > MaxMessageSize {
+		c.WS.ReadLimit = MaxMessageSize
 	}
 	return c
 }

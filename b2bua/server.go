@@ -33,13 +33,20 @@ const udpBufferSize = 4 << 20
 // stackLoggerOnce guards sipgo's global logger.
 var stackLoggerOnce sync.Once
 
-// maxSIPMessage is the largest SIP message accepted on any stream transport.
-const maxSIPMessage = 65535
+// MaxMessageSize is the largest SIP message callgate reads from a
+// WebSocket or a UDP datagram. sipgo reads both into a buffer of this
+// size and would cut a longer message short without a word, so a browser
+// sending more is closed with 1009 (Config.WS.ReadLimit is capped here),
+// and a longer datagram fails to parse and is dropped. 32 KiB holds the
+// largest browser INVITE, SDP and candidates included, several times
+// over; UDP messages are meant to stay under 1,300 bytes (RFC 3261
+// §18.1.1). TCP and TLS reassemble messages of up to 64 KiB whatever the
+// buffer. Each WebSocket and TCP connection holds one such buffer, which
+// is why it is not larger.
+const MaxMessageSize = 32 << 10
 
 func init() {
-	// sipgo reads WebSocket frames into a buffer of this size; make it hold
-	// the largest message wsgw lets through.
-	sip.TransportBufferReadSize = maxSIPMessage
+	sip.TransportBufferReadSize = MaxMessageSize
 }
 
 // Server is callgate's SIP signalling server. Create it with New, start the

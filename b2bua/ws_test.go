@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callgate/callgate/b2bua"
 	"github.com/emiago/sipgo/sip"
 	"github.com/gorilla/websocket"
 )
@@ -212,5 +214,38 @@ func TestWebSocketClientIsNeverDialled(t *testing.T) {
 	b2 := dialBrowser(t, g, "alive")
 	if res := b2.register("1000", testUsers["1000"], 600); res.StatusCode != 200 {
 		t.Fatalf("after a vanished client: %s", res.StartLine())
+	}
+}
+
+// TestWebSocketMessageSizeLimit: a SIP message of exactly MaxMessageSize
+// is read whole and answered; one byte more closes that socket with 1009
+// (RFC 6455 §7.4.1) instead of reaching the SIP stack cut short. A larger
+// configured read limit is capped, because the stack cannot read more.
+func TestWebSocketMessageSizeLimit(t *testing.T) {
+	g := startGateway(t, func(c *b2bua.Config) { c.WS.ReadLimit = 1 << 20 })
+	options := func(size int) string {
+		head := "OPTIONS sip:localhost SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKbig" + strconv.Itoa(size) + "\r\nMax-Forwards: 70\r\n" +
+			"From: <sip:probe@localhost>;tag=1\r\nTo: <sip:localhost>\r\nCall-ID: big-" + strconv.Itoa(size) + "\r\nCSeq: 1 OPTIONS\r\n"
+		tail := "Content-Length: 0\r\n\r\n"
+		pad := size - len(head) - len(tail) - len("X-Pad: \r\n")
+		return head + "X-Pad: " + strings.Repeat("p", pad) + "\r\n" + tail
+	}
+	b := dialBrowser(t, g, "big")
+	msg := options(b2bua.MaxMessageSize)
+	if len(msg) != b2bua.MaxMessageSize {
+		t.Fatalf("built %d bytes, want %d", len(msg), b2bua.MaxMessageSize)
+	}
+	b.send(msg)
+	if res := b.readResponse(); res.StatusCode != 200 {
+		t.Fatalf("OPTIONS of %d bytes: %s", len(msg), res.StartLine())
+	}
+	b.send(options(b2bua.MaxMessageSize + 1))
+	_ = b.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, data, err := b.conn.ReadMessage()
+	if err == nil {
+		t.Fatalf("socket still open after an oversized message; got %q", data)
+	}
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("oversized message: %v, want close 1009", err)
 	}
 }

@@ -41,6 +41,10 @@ type wsPipe struct {
 	writeM sync.Mutex
 }
 
+// maxStackFrame bounds a frame read back from sipgo's side of the pipe:
+// no SIP message it writes comes near this.
+const maxStackFrame = 64 << 10
+
 // handshakeTimeout bounds the in-memory upgrade with sipgo's transport.
 const handshakeTimeout = 5 * time.Second
 
@@ -104,7 +108,7 @@ func (b *wsBridge) pump(p *wsPipe) {
 		if err != nil {
 			return
 		}
-		if h.Length > int64(maxSIPMessage) {
+		if h.Length > maxStackFrame {
 			b.log.Error("SIP stack produced an oversized message", "conn", p.conn.ID(), "bytes", h.Length)
 			return
 		}

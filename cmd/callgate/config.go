@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/callgate/callgate/media/dtmf"
 	"io"
 	"net"
 	"net/netip"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callgate/callgate/b2bua"
+	"github.com/callgate/callgate/media/dtmf"
 	"gopkg.in/yaml.v3"
 )
 
@@ -266,8 +267,8 @@ func (fc fileConfig) validate() error {
 	if fc.WebSocket.Path != "" && !strings.HasPrefix(fc.WebSocket.Path, "/") {
 		return &configError{Key: "websocket.path", Msg: "must start with /"}
 	}
-	if fc.WebSocket.ReadLimit < 0 || fc.WebSocket.ReadLimit > 1<<20 {
-		return &configError{Key: "websocket.read_limit", Msg: "must be between 1 and 1048576 bytes"}
+	if fc.WebSocket.ReadLimit < 0 || fc.WebSocket.ReadLimit > b2bua.MaxMessageSize {
+		return &configError{Key: "websocket.read_limit", Msg: fmt.Sprintf("must be between 1 and %d bytes, the largest SIP message callgate reads", b2bua.MaxMessageSize)}
 	}
 	for i, o := range fc.WebSocket.AllowedOrigins {
 		if o != "*" && !strings.Contains(o, "://") {
