@@ -37,10 +37,9 @@ var stackLoggerOnce sync.Once
 // WebSocket or a UDP datagram. sipgo reads both into a buffer of this
 // size and would cut a longer message short without a word, so a browser
 // sending more is closed with 1009 (Config.WS.ReadLimit is capped here),
-// and a longer datagram fails to parse and is dropped. 32 KiB holds the
-// largest browser INVITE, SDP and candidates included, several times
-// over; UDP messages are meant to stay under 1,300 bytes (RFC 3261
-// §18.1.1). TCP and TLS reassemble messages of up to 64 KiB whatever the
+// and a longer datagram fails to parse and is dropped. A browser's
+// INVITE, SDP and ICE candidates included, is a few KiB; UDP messages are
+// meant to stay under 1,300 bytes (RFC 3261 §18.1.1). TCP and TLS reassemble messages of up to 64 KiB whatever the
 // buffer. Each WebSocket and TCP connection holds one such buffer, which
 // is why it is not larger.
 const MaxMessageSize = 32 << 10

@@ -19,6 +19,8 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"tls:\n  cert_file: a.pem\n", "tls"},
 		{"websocket:\n  path: ws\n", "websocket.path"},
 		{"websocket:\n  read_limit: 99999999\n", "websocket.read_limit"},
+		// Above the SIP stack's read buffer (b2bua.MaxMessageSize).
+		{"websocket:\n  read_limit: 32769\n", "websocket.read_limit"},
 		{"websocket:\n  allowed_origins: [example.com]\n", "websocket.allowed_origins[0]"},
 		{"registrar:\n  min_expires: 600s\n  max_expires: 60s\n", "registrar.max_expires"},
 		{"auth:\n  algorithms: [SHA-1]\n", "auth.algorithms[0]"},
