@@ -329,17 +329,16 @@ func (c *call) hangup(cause error) {
 	}
 	switch c.state {
 	case stateRinging:
-		code, reason := 480, "Temporarily Unavailable"
-		var hdrs []sip.Header
+		refusal := withStatus(480, "", cause)
 		switch {
 		case errors.Is(cause, ErrShutdown):
-			code, reason = 503, "Shutting Down"
-			hdrs = append(hdrs, retryAfterBusy())
+			refusal = unavailable("Shutting Down", cause)
 		case errors.Is(cause, ErrMediaTimeout):
-			code, reason = 408, "Media Timeout"
+			refusal = withStatus(408, "Media Timeout", cause)
 		case errors.Is(cause, ErrMediaFailed):
-			code, reason = 488, "Media Failed"
+			refusal = withStatus(488, "Media Failed", cause)
 		}
+		code, reason, hdrs := statusOf(refusal)
 		c.respondCaller(code, reason, nil, hdrs...)
 		c.closeAfterForks(cause)
 		return

@@ -143,12 +143,7 @@ const RetryAfterBusy = 5
 
 // unavailable is a 503 with the given reason and Retry-After: RetryAfterBusy.
 func unavailable(reason string, err error) error {
-	return withStatus(503, reason, err, retryAfterBusy())
-}
-
-// retryAfterBusy is the Retry-After header of unavailable.
-func retryAfterBusy() sip.Header {
-	return sip.NewHeader("Retry-After", strconv.Itoa(RetryAfterBusy))
+	return withStatus(503, reason, err, sip.NewHeader("Retry-After", strconv.Itoa(RetryAfterBusy)))
 }
 
 // statusOf maps any error to the SIP status to send: the innermost

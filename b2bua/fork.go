@@ -557,23 +557,33 @@ func (c *call) sendBye(l *leg) {
 	c.fireAndForget(req, "BYE")
 }
 
+// requestTimeout is how long a request whose answer does not matter to
+// the call is given: 64*T1, the life of a non-INVITE client transaction
+// (RFC 3261 §17.1.2.2, Timer F).
+const requestTimeout = 32 * time.Second
+
 // fireAndForget sends a request whose answer does not matter to the call,
 // tracked so cleanup can wait for it.
 func (c *call) fireAndForget(req *sip.Request, what string) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
 		res, err := c.s.client.Do(ctx, req, keep)
-		if err != nil || res == nil {
-			// sipgo may end a transaction without an error or a response
-			// when the stack shuts down under it.
-			c.log.Debug(what+" got no answer", "error", err)
-			return
-		}
-		c.log.Debug(what+" answered", "status", res.StatusCode)
+		c.logAnswer(what, res, err)
 	}()
+}
+
+// logAnswer notes how a request callgate sent was answered.
+func (c *call) logAnswer(what string, res *sip.Response, err error) {
+	if err != nil || res == nil {
+		// sipgo may end a transaction without an error or a response
+		// when the stack shuts down under it.
+		c.log.Debug(what+" got no answer", "error", err)
+		return
+	}
+	c.log.Debug(what+" answered", "status", res.StatusCode)
 }
 
 // onCallerCancel: the caller gave up before the answer. sipgo has already

@@ -28,9 +28,10 @@ const inOrderWait = 5 * time.Second
 // l's dialog, once the previous request sent this way on l was answered or
 // given up on, and runs then (when not nil) on the call's goroutine once
 // this one was answered or given up on. Without then the request outlives
-// the call, as fireAndForget's requests do, and gets 32 s; with it, it is
-// tied to the call and gets 5 s. A request still waiting when the call
-// ends is not sent. It runs on the call's goroutine, which owns l.
+// the call, as fireAndForget's requests do, and gets requestTimeout; with
+// it, it is tied to the call and gets inOrderWait. A request still waiting
+// when the call ends is not sent. It runs on the call's goroutine, which
+// owns l.
 func (c *call) sendInOrder(l *leg, build func(seq uint32) *sip.Request, what string, then func()) {
 	prev, done := l.sent, make(chan struct{})
 	l.sent = done
@@ -57,9 +58,9 @@ func (c *call) sendInOrder(l *leg, build func(seq uint32) *sip.Request, what str
 // waits for its answer on a goroutine and closes done. It runs on the
 // call's goroutine.
 func (c *call) sendNow(l *leg, build func(seq uint32) *sip.Request, what string, then func(), done chan struct{}) {
-	base, timeout := context.Background(), 32*time.Second
+	base, timeout := context.Background(), requestTimeout
 	if then != nil {
-		base, timeout = c.ctx, 5*time.Second
+		base, timeout = c.ctx, inOrderWait
 	}
 	ctx, cancel := context.WithTimeout(base, timeout)
 	tx, err := c.s.client.TransactionRequest(ctx, build(l.nextSeq()), keep)
@@ -85,11 +86,7 @@ func (c *call) sendNow(l *leg, build func(seq uint32) *sip.Request, what string,
 		defer cancel()
 		defer tx.Terminate()
 		res, err := finalResponse(ctx, tx)
-		if err != nil {
-			c.log.Debug(what+" got no answer", "error", err)
-		} else {
-			c.log.Debug(what+" answered", "status", res.StatusCode)
-		}
+		c.logAnswer(what, res, err)
 		if then != nil {
 			c.post(then)
 		}

@@ -39,9 +39,9 @@ var stackLoggerOnce sync.Once
 // sending more is closed with 1009 (Config.WS.ReadLimit is capped here),
 // and a longer datagram fails to parse and is dropped. A browser's
 // INVITE, SDP and ICE candidates included, is a few KiB; UDP messages are
-// meant to stay under 1,300 bytes (RFC 3261 §18.1.1). TCP and TLS reassemble messages of up to 64 KiB whatever the
-// buffer. Each WebSocket and TCP connection holds one such buffer, which
-// is why it is not larger.
+// meant to stay under 1,300 bytes (RFC 3261 §18.1.1). TCP and TLS
+// reassemble messages of up to 64 KiB whatever the buffer. Each WebSocket
+// and TCP connection holds one such buffer, which is why it is not larger.
 const MaxMessageSize = 32 << 10
 
 func init() {
