@@ -53,15 +53,16 @@ func main() {
 	floor := flag.Bool("floor", true, "also run the rates through the sipgo floor, the least B2BUA built on callgate's SIP stack (floor.go)")
 	floorServe := flag.String("floor-serve", "", "run as the sipgo floor toward the UAS at `addr` (callbench starts this itself)")
 	flag.Parse()
+	var err error
 	if *floorServe != "" {
-		if err := floorMain(*floorServe); err != nil {
-			fmt.Fprintln(os.Stderr, "callbench floor:", err)
-			os.Exit(1)
+		if err = floorMain(*floorServe); err != nil {
+			err = fmt.Errorf("floor: %w", err)
 		}
-		return
+	} else {
+		cpuProfile = *profile
+		err = run(*rates, *dur, *bin, *baseline, *floor)
 	}
-	cpuProfile = *profile
-	if err := run(*rates, *dur, *bin, *baseline, *floor); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "callbench:", err)
 		os.Exit(1)
 	}

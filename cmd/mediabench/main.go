@@ -118,15 +118,6 @@ func main() {
 	selfProfile := flag.String("selfprofile", "", "write this program's own CPU profile to `file`")
 	floorPairs := flag.Int("pion-floor", 0, "instead of calls, measure what one connected pion PeerConnection holds, over `pairs` pairs (pionfloor.go)")
 	flag.Parse()
-	if *floorPairs > 0 {
-		r, err := pionFloor(context.Background(), *floorPairs)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "mediabench:", err)
-			os.Exit(1)
-		}
-		printPionFloor(os.Stdout, r)
-		return
-	}
 	var err error
 	if o.counts, err = parseCounts(*calls); err != nil || o.setupRate <= 0 || o.duration <= 0 || o.baselinePairs <= 0 {
 		fmt.Fprintln(os.Stderr, "mediabench: bad flags:", err)
@@ -151,7 +142,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	_, err = run(ctx, o, os.Stdout)
+	if *floorPairs > 0 {
+		var r pionFloorResult
+		if r, err = pionFloor(ctx, *floorPairs); err == nil {
+			printPionFloor(os.Stdout, r)
+		}
+	} else {
+		_, err = run(ctx, o, os.Stdout)
+	}
 	cancel()
 	stop()
 	if err != nil {
